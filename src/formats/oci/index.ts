@@ -1,0 +1,6 @@
+export * from './errors.js';
+export * from './media-types.js';
+export * from './digest.js';
+export * from './reference.js';
+export * from './manifest.js';
+export * from './platform.js';
