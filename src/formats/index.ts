@@ -7,3 +7,5 @@ export * from './gvariant/index.js';
 export * from './oci/index.js';
 export * from './docker/index.js';
 export * from './tar-path.js';
+export * from './deb-control.js';
+export * from './treefile.js';
