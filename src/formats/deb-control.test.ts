@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { exec } from '../core/index.js';
-import { needTools } from '../core/test-support.js';
+import type { TestContext } from 'node:test';
+import { exec, which } from '../core/index.js';
 import {
   compareDebVersions,
   DebControlInvalid,
@@ -11,6 +11,13 @@ import {
   parseDpkgStatus,
   sourcesListToDeb822,
 } from './deb-control.js';
+
+async function needTools(t: TestContext, tool: string): Promise<boolean> {
+  if ((await which(tool)) !== undefined) return true;
+  if (process.env.BERTH_REQUIRE_TOOLS === '1') throw new Error(`Required tool missing: ${tool}`);
+  t.skip(`needs ${tool} on PATH`);
+  return false;
+}
 
 const CONTROL = `Package: berth-demo
 Version: 1:2.0-1
