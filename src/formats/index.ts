@@ -9,3 +9,4 @@ export * from './docker/index.js';
 export * from './tar-path.js';
 export * from './deb-control.js';
 export * from './treefile.js';
+export * as delta from './delta/index.js';
