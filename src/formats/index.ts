@@ -10,3 +10,5 @@ export * from './tar-path.js';
 export * from './deb-control.js';
 export * from './treefile.js';
 export * as delta from './delta/index.js';
+export * from './ostree/index.js';
+export * from './keyfile.js';

@@ -1,0 +1,3 @@
+export * from './checksum.js';
+export * from './objects.js';
+export * from './errors.js';
