@@ -1,1 +1,11 @@
-export {};
+export * from './deployment.js';
+export * from './errors.js';
+export type { CommitInfo, SysrootRepo, TreeDiff } from './repo-port.js';
+export { Sysroot, type SysrootOptions, type Failpoint, bootRecordPath, stagedStatePath, kargsWithoutOstree, readOriginFile } from './sysroot.js';
+export { writeDeployments, fullSystemSync, type WriteDeploymentsResult } from './write-deployments.js';
+export { deploy, deployTree, planSimpleWrite, type DeployOptions, type DeployResult, type SimpleWriteOptions } from './deploy.js';
+export { cleanup, type CleanupResult } from './cleanup.js';
+export { stage, finalizeStaged, dropStaged, isFinalizationLocked, stagedLockPath } from './staging.js';
+export { diffEtc, mergeEtc, type EtcMergeReport, type EtcChange } from './etc-merge.js';
+export { findKernel, type KernelLayout } from './kernel.js';
+export { OstreeCliRepo } from './ostree-cli-repo.js';

@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { needRoot, needTools } from '../core/test-support.js';
+import { exec } from '../core/index.js';
+import { originForRefspec } from '../formats/index.js';
+import { Sysroot, deploy, OstreeCliRepo, cleanup } from './index.js';
+import { makeTree, ostreeAdmin, ostreeCommit, ostreeSysroot, tmpfsDir } from './testing.js';
+
+function open(s: string, extra: Partial<Parameters<typeof Sysroot.load>[0]> = {}): Promise<Sysroot> {
+  return Sysroot.load({ path: s, openRepo: async (p) => new OstreeCliRepo(p), ...extra });
+}
+
+/** Every file, dir and symlink under `root` (relative), with link targets and file bytes. */
+async function snapshot(root: string, rels: string[]): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  async function walk(rel: string): Promise<void> {
+    const p = path.join(root, rel);
+    let st;
+    try {
+      st = await fsp.lstat(p);
+    } catch {
+      return;
+    }
+    if (st.isSymbolicLink()) out[rel] = `-> ${await fsp.readlink(p)}`;
+    else if (st.isFile()) out[rel] = (await fsp.readFile(p)).toString('base64');
+    else if (st.isDirectory()) {
+      out[rel] = 'dir';
+      for (const n of await fsp.readdir(p)) await walk(`${rel}/${n}`);
+    }
+  }
+  for (const r of rels) await walk(r);
+  return out;
+}
+
+test('deploy() writes the same boot entries, bootlinks, kernels and origin as ostree admin deploy', async (t) => {
+  if (!needRoot(t) || !(await needTools(t, 'ostree', 'chattr'))) return;
+  const dir = await tmpfsDir(t);
+  await fsp.mkdir(path.join(dir, 'a'));
+  const a = await ostreeSysroot(path.join(dir, 'a'));
+  await fsp.mkdir(path.join(dir, 'b'));
+  const b = await ostreeSysroot(path.join(dir, 'b'));
+  await makeTree(path.join(dir, 'tree'), { version: '1.0' });
+  const csum = await ostreeCommit(path.join(a, 'ostree/repo'), path.join(dir, 'tree'), 'test/os', '1.0');
+  await exec(['ostree', `--repo=${path.join(b, 'ostree/repo')}`, 'pull-local', path.join(a, 'ostree/repo'), 'test/os']);
+
+  await ostreeAdmin(a, 'deploy', '--os=test', '--karg=root=/dev/vda1', '--karg=rw', 'test/os');
+  const s = await open(b);
+  const r = await deploy(s, { stateroot: 'test', checksum: csum, origin: originForRefspec('test/os'), kargs: 'root=/dev/vda1 rw' });
+  assert.equal(r.bootswap, true);
+  assert.equal(r.subbootdir, 'boot.1.1');
+
+  const rels = ['boot', 'ostree/boot.0', 'ostree/boot.1', 'ostree/boot.1.0', 'ostree/boot.1.1', `ostree/deploy/test/deploy/${csum}.0.origin`];
+  assert.deepEqual(await snapshot(b, rels), await snapshot(a, rels));
+  const lsattr = (await exec(['lsattr', '-d', path.join(b, `ostree/deploy/test/deploy/${csum}.0`)])).stdout.toString();
+  assert.match(lsattr, /^-*i/, 'deployment root is immutable');
+  assert.equal(await fsp.readFile(path.join(b, `ostree/deploy/test/deploy/${csum}.0/etc/hostname`), 'utf8'), 'default-host\n');
+  // ostree keeps a ref per deployment so prune never drops a deployed commit.
+  assert.match((await exec(['ostree', `--repo=${path.join(b, 'ostree/repo')}`, 'refs'])).stdout.toString(), /^ostree\/1\/1\/0$/m);
+});
+
+test('ostree admin status reads berth deployments in berth order; berth reads and upgrades what ostree deployed', async (t) => {
+  if (!needRoot(t) || !(await needTools(t, 'ostree', 'chattr'))) return;
+  const dir = await tmpfsDir(t);
+  const S = await ostreeSysroot(dir);
+  const repo = path.join(S, 'ostree/repo');
+  await makeTree(path.join(dir, 't1'), { etc: { 'profile': 'p1\n' } });
+  const v1 = await ostreeCommit(repo, path.join(dir, 't1'), 'test/os', '1.0');
+  let s = await open(S);
+  s = (await deploy(s, { stateroot: 'test', checksum: v1, origin: originForRefspec('test/os'), kargs: 'root=/dev/vda1 rw quiet' })).sysroot;
+
+  // The admin edits /etc of deployment 1: modify, add, remove.
+  const d1 = s.deploymentDir(s.deployments[0]!);
+  await fsp.writeFile(path.join(d1, 'etc/hostname'), 'myhost-local\n');
+  await fsp.writeFile(path.join(d1, 'etc/local-added.conf'), 'x=1\n');
+  await fsp.rm(path.join(d1, 'etc/profile'));
+
+  await makeTree(path.join(dir, 't2'), { etc: { 'profile': 'p2\n', 'new-default.conf': 'n\n' }, files: { 'usr/bin/tool': 'v2\n' } });
+  const v2 = await ostreeCommit(repo, path.join(dir, 't2'), 'test/os', '2.0');
+  const logs: string[] = [];
+  s = await open(S, { log: (l) => logs.push(l) });
+  const r2 = await deploy(s, { stateroot: 'test', checksum: v2, origin: originForRefspec('test/os') });
+  s = r2.sysroot;
+  assert.ok(logs.includes('Copying /etc changes: 1 modified, 1 removed, 1 added'), logs.join('\n'));
+  assert.deepEqual(s.deployments.map((d) => d.checksum), [v2, v1]);
+  const d2 = s.deploymentDir(s.deployments[0]!);
+  assert.equal(await fsp.readFile(path.join(d2, 'etc/hostname'), 'utf8'), 'myhost-local\n');
+  assert.equal(await fsp.readFile(path.join(d2, 'etc/local-added.conf'), 'utf8'), 'x=1\n');
+  await assert.rejects(fsp.access(path.join(d2, 'etc/profile')));
+  assert.equal(await fsp.readFile(path.join(d2, 'etc/new-default.conf'), 'utf8'), 'n\n');
+  assert.equal(s.deployments[0]!.kargs.replace(/ ostree=\S+/, ''), 'root=/dev/vda1 rw quiet', 'kargs inherited from the merge deployment');
+
+  const status = await ostreeAdmin(S, 'status');
+  assert.equal(
+    status,
+    `  test ${v2}.0\n    Version: 2.0\n    origin refspec: test/os\n  test ${v1}.0\n    Version: 1.0\n    origin refspec: test/os\n`,
+  );
+
+  // The real ostree deploys v3 on top of berth's sysroot; berth reads it and deploys again.
+  await makeTree(path.join(dir, 't3'), { files: { 'usr/bin/tool': 'v3\n' } });
+  const v3 = await ostreeCommit(repo, path.join(dir, 't3'), 'test/os', '3.0');
+  await ostreeAdmin(S, 'deploy', '--os=test', '--retain', 'test/os');
+  s = await open(S);
+  assert.deepEqual(s.deployments.map((d) => d.checksum), [v3, v2, v1]);
+  assert.equal(await fsp.readFile(path.join(s.deploymentDir(s.deployments[0]!), 'etc/hostname'), 'utf8'), 'myhost-local\n');
+  s = (await deploy(s, { stateroot: 'test', checksum: v1, origin: originForRefspec('test/os') })).sysroot;
+  assert.deepEqual(s.deployments.map((d) => `${d.checksum}.${d.serial}`), [`${v1}.1`, `${v3}.0`]);
+  const status2 = await ostreeAdmin(S, 'status');
+  assert.match(status2, new RegExp(`^  test ${v1}\\.1\\n    Version: 1\\.0\\n    origin refspec: test/os\\n  test ${v3}\\.0\\n`));
+  // Cleanup removed v2's deployment (no longer referenced); ostree agrees nothing is left over.
+  await assert.rejects(fsp.access(path.join(S, `ostree/deploy/test/deploy/${v2}.0`)));
+  await ostreeAdmin(S, 'cleanup');
+  const c = await cleanup(await open(S));
+  assert.equal(c.sysroot.deployments.length, 2);
+});
