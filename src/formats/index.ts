@@ -12,3 +12,4 @@ export * from './treefile.js';
 export * as delta from './delta/index.js';
 export * from './ostree/index.js';
 export * from './keyfile.js';
+export * from './docker-stream.js';
