@@ -1,0 +1,138 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createReadStream, createWriteStream } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { exec, isHostError } from '../core/index.js';
+import { needRoot, needTools, tempDir } from '../core/test-support.js';
+import { ImageStore } from './image-store.js';
+import { buildBusyboxImage } from './testing/busybox.js';
+import { buildTar } from './testing/tar-builder.js';
+
+const code = (c: string) => (e: unknown) => isHostError(e) && e.code === c;
+
+test('ImageStore imports an OCI layout, names, tags, resolves and removes images like docker', async (t) => {
+  const built = await buildBusyboxImage({ dir: await tempDir(t) });
+  const store = await ImageStore.open({ root: await tempDir(t) });
+  const img = await store.importOciLayout(built.ociDir, { refName: 'latest', names: ['localhost/busybox-tiny:latest'] });
+  assert.equal(img.id, built.imageId);
+  assert.equal(img.manifest?.digest, built.manifestDigest);
+  assert.equal((await store.resolve('localhost/busybox-tiny')).id, img.id);
+  assert.equal((await store.resolve(img.id.slice(7, 19))).id, img.id);
+  assert.equal((await store.resolve(img.id)).id, img.id);
+  await store.tag('localhost/busybox-tiny', 'busybox:v1');
+  await store.tag(img.id, 'other/repo:x');
+  const [summary] = await store.list();
+  assert.deepEqual(summary!.repoTags, ['busybox:v1', 'localhost/busybox-tiny:latest', 'other/repo:x']);
+  assert.equal(summary!.created, 0);
+  assert.equal(summary!.labels['org.opencontainers.image.title'], 'busybox-tiny');
+  await assert.rejects(store.remove(img.id), code('IMAGE_IN_USE'));
+  assert.deepEqual(await store.remove('busybox:v1'), [{ Untagged: 'busybox:v1' }]);
+  assert.deepEqual(await store.remove('other/repo:x'), [{ Untagged: 'other/repo:x' }]);
+  assert.deepEqual(await store.remove('localhost/busybox-tiny'), [{ Untagged: 'localhost/busybox-tiny:latest' }, { Deleted: img.id }]);
+  await assert.rejects(store.resolve(img.id), code('IMAGE_NOT_FOUND'));
+  assert.deepEqual(await store.content.list(), [], 'gc dropped every blob');
+});
+
+test('ImageStore loads the classic and skopeo docker-archive layouts with exact image IDs', async (t) => {
+  if (!(await needTools(t, 'skopeo'))) return;
+  const dir = await tempDir(t);
+  const built = await buildBusyboxImage({ dir, extraLayers: [[{ path: 'etc/motd', content: 'hi\n' }]] });
+  const store = await ImageStore.open({ root: await tempDir(t) });
+  const loaded = await store.load(createReadStream(built.dockerArchive));
+  assert.deepEqual(loaded, [{ id: built.imageId, tags: ['localhost/busybox-tiny:latest'] }]);
+  // containers/image layout: <diffid>.tar at the top plus legacy symlinks
+  const skopeoArchive = path.join(dir, 'skopeo.tar');
+  await exec(['skopeo', 'copy', `docker-archive:${built.dockerArchive}`, `docker-archive:${skopeoArchive}:example.com/skopeo/made:v2`]);
+  const loaded2 = await store.load(createReadStream(skopeoArchive));
+  assert.equal(loaded2[0]!.id, built.imageId);
+  assert.deepEqual(loaded2[0]!.tags, ['example.com/skopeo/made:v2']);
+  const img = await store.resolve('example.com/skopeo/made:v2');
+  assert.deepEqual(img.layers.map((l) => l.diffId), built.diffIds);
+});
+
+test('ImageStore.save() writes a Docker >= 25 archive that skopeo reads and that loads back', async (t) => {
+  if (!(await needTools(t, 'skopeo'))) return;
+  const dir = await tempDir(t);
+  const built = await buildBusyboxImage({ dir });
+  const store = await ImageStore.open({ root: await tempDir(t) });
+  await store.importOciLayout(built.ociDir, { names: ['busybox:saved'] });
+  const out = path.join(dir, 'saved.tar');
+  await store.save(['busybox:saved'], createWriteStream(out));
+  const cfg = (await exec(['skopeo', 'inspect', '--raw', '--config', `docker-archive:${out}`])).stdout;
+  assert.equal(cfg.toString(), built.configBytes.toString(), 'config bytes kept exactly');
+  // skopeo finds the image by the name recorded in manifest.json
+  const byName = (await exec(['skopeo', 'inspect', '--raw', '--config', `docker-archive:${out}:busybox:saved`])).stdout;
+  assert.equal(byName.toString(), built.configBytes.toString());
+  // the same tar is an OCI layout too
+  const ociCopy = path.join(dir, 'from-saved');
+  await exec(['skopeo', 'copy', `docker-archive:${out}`, `oci:${ociCopy}:x`]);
+  const listing = (await exec(['tar', '-tf', out])).stdout.toString().split('\n');
+  assert.ok(listing.includes('oci-layout') && listing.includes('index.json') && listing.includes('manifest.json'));
+  const other = await ImageStore.open({ root: await tempDir(t) });
+  const back = await other.load(createReadStream(out));
+  assert.deepEqual(back, [{ id: built.imageId, tags: ['busybox:saved'] }]);
+});
+
+test('ImageStore.exportOciLayout() writes a layout skopeo reads with the same manifest digest', async (t) => {
+  if (!(await needTools(t, 'skopeo'))) return;
+  const dir = await tempDir(t);
+  const built = await buildBusyboxImage({ dir });
+  const store = await ImageStore.open({ root: await tempDir(t) });
+  await store.importOciLayout(built.ociDir, { names: ['x:1'] });
+  const out = path.join(dir, 'out');
+  await store.exportOciLayout('x:1', out, 'v1');
+  const info = JSON.parse((await exec(['skopeo', 'inspect', `oci:${out}:v1`])).stdout.toString());
+  assert.equal(info.Digest, built.manifestDigest);
+  // A loaded (manifest-less) image gets gzip layers and a new OCI manifest
+  const s2 = await ImageStore.open({ root: await tempDir(t) });
+  await s2.load(createReadStream(built.dockerArchive));
+  await s2.exportOciLayout('localhost/busybox-tiny', out, 'v2');
+  const raw = JSON.parse((await exec(['skopeo', 'inspect', '--raw', `oci:${out}:v2`])).stdout.toString());
+  assert.equal(raw.layers[0].mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip');
+  assert.equal(raw.config.digest, built.imageId);
+  await exec(['skopeo', 'copy', `oci:${out}:v2`, `oci:${path.join(dir, 'copy')}:v2`]);
+});
+
+test('ImageStore.load() refuses an archive whose layer does not match the config', async (t) => {
+  const dir = await tempDir(t);
+  const built = await buildBusyboxImage({ dir });
+  const cfgName = `${built.imageId.slice(7)}.json`;
+  const archive = await buildTar([
+    { path: cfgName, content: built.configBytes },
+    { path: 'layer.tar', content: await buildTar([{ path: 'evil', content: 'not the layer' }]) },
+    { path: 'manifest.json', content: JSON.stringify([{ Config: cfgName, RepoTags: ['bad:1'], Layers: ['layer.tar'] }]) },
+  ]);
+  const store = await ImageStore.open({ root: await tempDir(t) });
+  await assert.rejects(store.load(Readable.from([archive])), code('IMAGE_LAYER_DIFF_MISMATCH'));
+  const escape = await buildTar([{ path: 'manifest.json', content: JSON.stringify([{ Config: '../../etc/passwd', RepoTags: [], Layers: [] }]) }]);
+  await assert.rejects(store.load(Readable.from([escape])), code('CORE_PATH_ESCAPES'));
+  assert.deepEqual(await store.list(), []);
+});
+
+test('ImageStore.prepareRootfs() mounts overlayfs over unpacked snapshots with whiteouts honoured', async (t) => {
+  if (!needRoot(t)) return;
+  const built = await buildBusyboxImage({
+    dir: await tempDir(t),
+    extraLayers: [[{ path: 'bin/.wh.false' }, { path: 'var/www/.wh..wh..opq' }, { path: 'var/www/new.html', content: 'new\n' }]],
+  });
+  const store = await ImageStore.open({ root: await tempDir(t) });
+  await store.importOciLayout(built.ociDir, { names: ['wh:latest'] });
+  const id = `c${Math.random().toString(16).slice(2, 10)}`;
+  const fs1 = await store.prepareRootfs('wh', id);
+  t.after(() => fs1.remove());
+  assert.deepEqual(await fsp.readdir(path.join(fs1.merged, 'var/www')), ['new.html']);
+  await assert.rejects(fsp.lstat(path.join(fs1.merged, 'bin/false')));
+  assert.equal(await fsp.readlink(path.join(fs1.merged, 'bin/sh')), 'busybox');
+  await fsp.writeFile(path.join(fs1.merged, 'tmp/state'), 'kept');
+  await fs1.release();
+  assert.deepEqual(await fsp.readdir(fs1.merged), []);
+  const fs2 = await store.prepareRootfs('wh', id);
+  assert.equal(await fsp.readFile(path.join(fs2.merged, 'tmp/state'), 'utf8'), 'kept');
+  // the image cannot go while a rootfs uses its snapshots; gc keeps them
+  await store.gc();
+  assert.ok((await fsp.readdir(store.snapshotsDir)).filter((n) => /^[0-9a-f]{64}$/.test(n)).length === 2);
+  await fs2.remove();
+  await assert.rejects(fsp.access(fs2.upper));
+});
