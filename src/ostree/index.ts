@@ -1,1 +1,21 @@
-export {};
+/**
+ * The OSTree repository: objects, refs, commit, checkout. On-disk compatible with libostree
+ * 2022.7 in all four modes (bare, bare-user, bare-user-only, archive).
+ *
+ *   const repo = await Repo.init(dir, { mode: 'bare-user' });
+ *   const { checksum } = await commitTree(repo, { branch: 'os/x86_64', subject: 'v1', trees: [{ kind: 'dir', path: root }] });
+ *   await checkout(repo, 'os/x86_64', dest, { userMode: true });
+ */
+export { Repo, REPO_MODES, isValidRefName, validateRefName, parseRefspec, modeFromConfig, modeToConfig } from './repo.js';
+export type { RepoMode, ContentObject } from './repo.js';
+export { Transaction, contentChecksum, type ContentSource } from './transaction.js';
+export { commitTree, type CommitOptions, type CommitResult, type TreeSource } from './commit.js';
+export { checkout, type CheckoutOptions, type CheckoutResult } from './checkout.js';
+export { MutableTree, Limiter } from './mtree.js';
+export { readXattrs, setXattrs, getXattr, setXattr } from './xattrs.js';
+export * from './errors.js';
+// Read side and maintenance (log, show, ls, cat, diff, fsck, prune, summary).
+export { RepoReader, type LoadedFile } from './reader.js';
+export { traverseCommit, newReachable, objectKey, splitObjectKey, type Reachable, type ObjectKey, type TraverseOptions } from './traverse.js';
+export { fsckRepo, type FsckEvent, type FsckOptions, type FsckResult } from './fsck.js';
+export * from './maint-errors.js';

@@ -3,3 +3,4 @@ export { decodeGVariant, offsetWidthForSize, type DecodeOptions } from './decode
 export { parseType, isValidType, alignUp, type GVariantType, type BasicChar } from './type.js';
 export { variant, isVariant, vardictGet, type GVariantValue, type Variant, type Just, type VardictEntries } from './value.js';
 export * from './errors.js';
+export { parseGVariantText } from './text.js';

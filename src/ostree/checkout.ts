@@ -1,0 +1,184 @@
+import * as fsp from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { isErrno } from '../core/index.js';
+import { S_IFLNK, S_IFMT, type FileHeader } from '../formats/index.js';
+import { CheckoutExists, HardlinkFailed, ObjectNotFound } from './errors.js';
+import { Limiter } from './mtree.js';
+import type { Repo } from './repo.js';
+import { setSymlinkXattrs, setXattrs } from './xattrs.js';
+
+export interface CheckoutOptions {
+  /** `-U`: do not change ownership or set xattrs; setuid/setgid bits are dropped. */
+  readonly userMode?: boolean;
+  /** `--union`: overwrite existing files. */
+  readonly union?: boolean;
+  /** `--union-add`: keep existing files, add only what is missing. */
+  readonly unionAdd?: boolean;
+  /** `--subpath`: check out only this path of the commit. */
+  readonly subpath?: string;
+  /** `--require-hardlinks`: fail instead of copying when hardlinking is not possible. */
+  readonly requireHardlinks?: boolean;
+  /** `--force-copy`: never hardlink. */
+  readonly forceCopy?: boolean;
+}
+
+export interface CheckoutResult {
+  readonly files: number;
+  readonly hardlinked: number;
+}
+
+interface Ctx {
+  readonly repo: Repo;
+  readonly options: CheckoutOptions;
+  readonly canHardlink: boolean;
+  readonly limiter: Limiter;
+  files: number;
+  hardlinked: number;
+}
+
+/**
+ * `ostree checkout`: materialises a commit (or `subpath` of it) at `dest`. Objects are
+ * hardlinked where ostree would (bare repo as root, bare-user and bare-user-only with -U),
+ * otherwise copied (and decompressed from archive repos).
+ */
+export async function checkout(repo: Repo, rev: string, dest: string, options: CheckoutOptions = {}): Promise<CheckoutResult> {
+  const commitChecksum = (await repo.resolveRev(rev))!;
+  const commit = await repo.loadCommit(commitChecksum);
+  const userMode = options.userMode ?? false;
+  const canHardlink = !(options.forceCopy ?? false) && (
+    (repo.mode === 'bare' && !userMode) || (repo.mode === 'bare-user' && userMode) || repo.mode === 'bare-user-only'
+  );
+  if ((options.requireHardlinks ?? false) && !canHardlink) {
+    throw new HardlinkFailed(`Hardlink checkout requested but not possible from a ${repo.mode} repository${userMode ? ' in user mode' : ''}`, { path: dest });
+  }
+  const ctx: Ctx = { repo, options, canHardlink, limiter: new Limiter(32), files: 0, hardlinked: 0 };
+  let tree = commit.rootTree;
+  let meta = commit.rootMeta;
+  const parts = (options.subpath ?? '/').split('/').filter((p) => p !== '');
+  for (const [i, part] of parts.entries()) {
+    const t = await repo.loadDirTree(tree);
+    const d = t.dirs.find((x) => x.name === part);
+    if (d !== undefined) {
+      tree = d.treeChecksum;
+      meta = d.metaChecksum;
+      continue;
+    }
+    const f = t.files.find((x) => x.name === part);
+    if (f !== undefined && i === parts.length - 1) {
+      await checkoutFile(ctx, f.checksum, dest);
+      return { files: ctx.files, hardlinked: ctx.hardlinked };
+    }
+    throw new ObjectNotFound(`No such file or directory: ${options.subpath ?? ''}`, { checksum: commitChecksum, type: 'path' });
+  }
+  await checkoutDir(ctx, tree, meta, dest, true);
+  return { files: ctx.files, hardlinked: ctx.hardlinked };
+}
+
+async function checkoutDir(ctx: Ctx, treeChecksum: string, metaChecksum: string, dest: string, isRoot: boolean): Promise<void> {
+  const union = (ctx.options.union ?? false) || (ctx.options.unionAdd ?? false);
+  const [tree, meta] = await Promise.all([ctx.repo.loadDirTree(treeChecksum), ctx.repo.loadDirMeta(metaChecksum)]);
+  let created = true;
+  try {
+    await fsp.mkdir(dest, { mode: 0o700 });
+  } catch (err) {
+    if (!isErrno(err, 'EEXIST')) throw err;
+    const st = await fsp.lstat(dest);
+    if (!union || !st.isDirectory()) {
+      if (union && !st.isDirectory() && (ctx.options.union ?? false)) {
+        await fsp.rm(dest, { force: true });
+        await fsp.mkdir(dest, { mode: 0o700 });
+      } else if (!(union && !st.isDirectory() && (ctx.options.unionAdd ?? false))) {
+        throw new CheckoutExists(`mkdirat: File exists: ${dest}`, { path: dest }, { cause: err });
+      } else return; // --union-add keeps what is there
+    } else created = false;
+  }
+  await Promise.all([
+    ...tree.files.map((f) => ctx.limiter.run(() => checkoutFile(ctx, f.checksum, path.join(dest, f.name)))),
+    ...tree.dirs.map((d) => checkoutDir(ctx, d.treeChecksum, d.metaChecksum, path.join(dest, d.name), false)),
+  ]);
+  // Metadata last, so a read-only directory can still be filled.
+  if (created || isRoot || (ctx.options.union ?? false)) {
+    if (!(ctx.options.userMode ?? false)) {
+      await fsp.lchown(dest, meta.uid, meta.gid);
+      await setXattrs(dest, meta.xattrs);
+      await fsp.chmod(dest, meta.mode & 0o7777);
+    } else {
+      await fsp.chmod(dest, meta.mode & 0o7777 & ~0o6000);
+    }
+  }
+}
+
+async function checkoutFile(ctx: Ctx, checksum: string, dest: string): Promise<void> {
+  ctx.files += 1;
+  const unionAdd = ctx.options.unionAdd ?? false;
+  const union = ctx.options.union ?? false;
+  if (unionAdd) {
+    try {
+      await fsp.lstat(dest);
+      return;
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+    }
+  }
+  if (ctx.canHardlink) {
+    const src = ctx.repo.objectPath(checksum, 'file');
+    try {
+      await fsp.link(src, dest);
+      ctx.hardlinked += 1;
+      return;
+    } catch (err) {
+      if (isErrno(err, 'EEXIST') && union) {
+        await fsp.rm(dest, { force: true, recursive: true });
+        await fsp.link(src, dest);
+        ctx.hardlinked += 1;
+        return;
+      }
+      if (isErrno(err, 'ENOENT')) {
+        throw new ObjectNotFound(`Couldn't find file object '${checksum}'`, { checksum, type: 'file' }, { cause: err });
+      }
+      if (!(isErrno(err, 'EXDEV') || isErrno(err, 'EMLINK') || isErrno(err, 'EPERM'))) {
+        if (isErrno(err, 'EEXIST')) throw new CheckoutExists(`linkat: File exists: ${dest}`, { path: dest }, { cause: err });
+        throw err;
+      }
+      if (ctx.options.requireHardlinks ?? false) {
+        throw new HardlinkFailed(`Unable to do hardlink checkout across devices (src=${src} destination=${dest})`, { path: dest }, { cause: err });
+      }
+    }
+  }
+  const obj = await ctx.repo.loadFile(checksum);
+  if (union) await fsp.rm(dest, { force: true, recursive: true });
+  await writeCopy(ctx, obj.header, obj, dest);
+}
+
+async function writeCopy(ctx: Ctx, header: FileHeader, obj: { plainPath: string | undefined; open(): NodeJS.ReadableStream }, dest: string): Promise<void> {
+  const userMode = ctx.options.userMode ?? false;
+  if ((header.mode & S_IFMT) === S_IFLNK) {
+    try {
+      await fsp.symlink(header.symlinkTarget, dest);
+    } catch (err) {
+      if (isErrno(err, 'EEXIST')) throw new CheckoutExists(`symlinkat: File exists: ${dest}`, { path: dest }, { cause: err });
+      throw err;
+    }
+    if (!userMode) {
+      await fsp.lchown(dest, header.uid, header.gid);
+      if (header.xattrs.length > 0) await setSymlinkXattrs(dest, header.xattrs);
+    }
+    return;
+  }
+  try {
+    if (obj.plainPath !== undefined) await fsp.copyFile(obj.plainPath, dest, fsp.constants.COPYFILE_EXCL);
+    else await pipeline(obj.open(), createWriteStream(dest, { flags: 'wx', mode: 0o600 }));
+  } catch (err) {
+    if (isErrno(err, 'EEXIST')) throw new CheckoutExists(`openat: File exists: ${dest}`, { path: dest }, { cause: err });
+    throw err;
+  }
+  if (userMode) {
+    await fsp.chmod(dest, header.mode & 0o7777 & ~0o6000);
+  } else {
+    await fsp.chown(dest, header.uid, header.gid);
+    await fsp.chmod(dest, header.mode & 0o7777);
+    await setXattrs(dest, header.xattrs);
+  }
+}

@@ -1,0 +1,7 @@
+export * from './errors.js';
+export * from './store.js';
+export * from './walk.js';
+export * from './xz.js';
+export * from './generate.js';
+export * from './apply.js';
+export * from './manage.js';

@@ -1,0 +1,352 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, chown, lchown, lstat, mkdir, open, readFile, readlink, rename, rm, symlink, unlink, utimes, lutimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { getAttribute, setAttribute } from 'fs-xattr';
+import { exec, isErrno, writeFileAtomic } from '../../core/index.js';
+import {
+  decodeArchiveHeader,
+  decodeOstreeMeta,
+  encodeArchiveHeader,
+  encodeOstreeMeta,
+  fileStreamPrefix,
+  KeyFile,
+  S_IFLNK,
+  S_IFMT,
+  S_IFREG,
+  type FileHeader,
+  type ObjectType,
+} from '../../formats/index.js';
+import { ObjectCorrupt, ObjectNotFound, RepoBadConfig, RepoNotFound } from '../errors.js';
+import { readXattrs } from '../xattrs.js';
+
+/**
+ * Loose-object access for pulls and static deltas: read any object of an archive, bare,
+ * bare-user or bare-user-only repository as bytes or (content) header + data, and write objects
+ * only after their checksum is verified — staged under `tmp/` and renamed into `objects/`, so a
+ * half-written or wrong object never becomes visible. Refs are separate (written last).
+ */
+export type RepoMode = 'archive' | 'bare' | 'bare-user' | 'bare-user-only';
+
+export interface ContentObject {
+  readonly header: FileHeader;
+  /** Regular file bytes; empty for symlinks (the target is in the header). */
+  readonly content: Uint8Array;
+}
+
+const UTF8 = new TextEncoder();
+const UTF8D = new TextDecoder();
+const OSTREEMETA = 'user.ostreemeta';
+
+export function sha256Hex(...chunks: Uint8Array[]): string {
+  const h = createHash('sha256');
+  for (const c of chunks) h.update(c);
+  return h.digest('hex');
+}
+
+export function contentChecksum(obj: ContentObject): string {
+  return sha256Hex(fileStreamPrefix(obj.header), obj.content);
+}
+
+export function isSymlinkHeader(h: FileHeader): boolean {
+  return (h.mode & S_IFMT) === S_IFLNK;
+}
+
+/** Decodes an archive `.filez` into header and data, checking the recorded size. */
+export function decodeFilez(bytes: Uint8Array): ContentObject {
+  const { header, size, contentOffset } = decodeArchiveHeader(bytes);
+  if (isSymlinkHeader(header)) return { header, content: new Uint8Array(0) };
+  const raw = inflateRawSync(bytes.subarray(contentOffset));
+  const content = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (content.length !== size) throw new ObjectCorrupt(`Archive object has ${content.length} bytes, header says ${size}`, { checksum: '', type: 'file', reason: 'size' });
+  return { header, content };
+}
+
+export function encodeFilez(obj: ContentObject, level = 6): Uint8Array {
+  const prefix = encodeArchiveHeader(obj.header, isSymlinkHeader(obj.header) ? 0 : obj.content.length);
+  if (isSymlinkHeader(obj.header)) return prefix;
+  const z = deflateRawSync(obj.content, { level });
+  const out = new Uint8Array(prefix.length + z.length);
+  out.set(prefix);
+  out.set(z, prefix.length);
+  return out;
+}
+
+function parseMode(text: string | undefined): RepoMode | undefined {
+  switch (text ?? 'bare') {
+    case 'archive':
+    case 'archive-z2':
+      return 'archive';
+    case 'bare':
+      return 'bare';
+    case 'bare-user':
+      return 'bare-user';
+    case 'bare-user-only':
+      return 'bare-user-only';
+    default:
+      return undefined;
+  }
+}
+
+export class LooseStore {
+  readonly path: string;
+  readonly mode: RepoMode;
+  readonly config: KeyFile;
+  readonly #madeDirs = new Set<string>();
+  #stage: string | undefined;
+  #counter = 0;
+  readonly zlibLevel: number;
+
+  private constructor(path: string, mode: RepoMode, config: KeyFile) {
+    this.path = path;
+    this.mode = mode;
+    this.config = config;
+    const level = config.getInteger('archive', 'zlib-level') ?? 6;
+    this.zlibLevel = Math.min(9, Math.max(1, level));
+  }
+
+  static async open(path: string): Promise<LooseStore> {
+    let text: string;
+    try {
+      text = await readFile(join(path, 'config'), 'utf8');
+    } catch (err) {
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw new RepoNotFound(`No ostree repository at ${JSON.stringify(path)}`, { path }, { cause: err });
+      throw err;
+    }
+    const config = KeyFile.parse(text);
+    const modeText = config.getString('core', 'mode');
+    const mode = parseMode(modeText);
+    if (mode === undefined) throw new RepoBadConfig(`Unsupported repository mode ${JSON.stringify(modeText)}`, { path, reason: 'mode' });
+    return new LooseStore(path, mode, config);
+  }
+
+  objectPath(checksum: string, type: ObjectType): string {
+    if (!/^[0-9a-f]{64}$/.test(checksum)) throw new RangeError(`Invalid checksum ${JSON.stringify(checksum)}`);
+    const suffix = type === 'file' && this.mode === 'archive' ? 'filez' : type;
+    return join(this.path, 'objects', checksum.slice(0, 2), `${checksum.slice(2)}.${suffix}`);
+  }
+
+  async has(type: ObjectType, checksum: string): Promise<boolean> {
+    try {
+      await lstat(this.objectPath(checksum, type));
+      return true;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return false;
+      throw err;
+    }
+  }
+
+  async readMeta(type: ObjectType, checksum: string): Promise<Uint8Array> {
+    try {
+      return new Uint8Array(await readFile(this.objectPath(checksum, type)));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) throw new ObjectNotFound(`No ${type} object ${checksum} in repository`, { checksum, type }, { cause: err });
+      throw err;
+    }
+  }
+
+  async readMetaOptional(type: ObjectType, checksum: string): Promise<Uint8Array | undefined> {
+    try {
+      return new Uint8Array(await readFile(this.objectPath(checksum, type)));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return undefined;
+      throw err;
+    }
+  }
+
+  async readContent(checksum: string): Promise<ContentObject> {
+    const p = this.objectPath(checksum, 'file');
+    try {
+      switch (this.mode) {
+        case 'archive':
+          return decodeFilez(new Uint8Array(await readFile(p)));
+        case 'bare-user': {
+          const meta = decodeOstreeMeta(new Uint8Array(await getAttribute(p, OSTREEMETA)));
+          const data = new Uint8Array(await readFile(p));
+          const header: FileHeader = { uid: meta.uid, gid: meta.gid, mode: meta.mode, symlinkTarget: '', xattrs: meta.xattrs };
+          if ((meta.mode & S_IFMT) === S_IFLNK) {
+            const end = data.at(-1) === 0 ? data.length - 1 : data.length;
+            return { header: { ...header, symlinkTarget: UTF8D.decode(data.subarray(0, end)) }, content: new Uint8Array(0) };
+          }
+          return { header, content: data };
+        }
+        case 'bare':
+        case 'bare-user-only': {
+          const st = await lstat(p);
+          const bare = this.mode === 'bare';
+          const xattrs = bare && !st.isSymbolicLink() ? await readXattrs(p) : [];
+          const base = { uid: bare ? st.uid : 0, gid: bare ? st.gid : 0, mode: st.mode, xattrs };
+          if (st.isSymbolicLink()) return { header: { ...base, symlinkTarget: await readlink(p) }, content: new Uint8Array(0) };
+          return { header: { ...base, symlinkTarget: '' }, content: new Uint8Array(await readFile(p)) };
+        }
+      }
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) throw new ObjectNotFound(`No file object ${checksum} in repository`, { checksum, type: 'file' }, { cause: err });
+      throw err;
+    }
+  }
+
+  /** The `.filez` bytes of a content object (archive repos only; what HTTP remotes serve). */
+  async readFilez(checksum: string): Promise<Uint8Array> {
+    if (this.mode === 'archive') return new Uint8Array(await readFile(this.objectPath(checksum, 'file')));
+    return encodeFilez(await this.readContent(checksum), this.zlibLevel);
+  }
+
+  async #stageDir(): Promise<string> {
+    if (this.#stage === undefined) {
+      const dir = join(this.path, 'tmp', `berth-staging-${process.pid}-${randomBytes(4).toString('hex')}`);
+      await mkdir(dir, { recursive: true });
+      this.#stage = dir;
+    }
+    return this.#stage;
+  }
+
+  async #tempPath(): Promise<string> {
+    this.#counter += 1;
+    return join(await this.#stageDir(), `o${this.#counter}`);
+  }
+
+  async #publish(tmp: string, checksum: string, type: ObjectType): Promise<void> {
+    const target = this.objectPath(checksum, type);
+    const dir = join(this.path, 'objects', checksum.slice(0, 2));
+    if (!this.#madeDirs.has(dir)) {
+      await mkdir(dir, { recursive: true, mode: 0o775 });
+      this.#madeDirs.add(dir);
+    }
+    await rename(tmp, target);
+  }
+
+  /** Writes a metadata object after checking SHA-256 (commitmeta is named by its commit, not hashed). */
+  async writeMeta(type: ObjectType, checksum: string, bytes: Uint8Array): Promise<void> {
+    if (type !== 'commitmeta' && type !== 'tombstone-commit') {
+      const actual = sha256Hex(bytes);
+      if (actual !== checksum) throw new ObjectCorrupt(`Corrupted ${type} object; checksum expected=${checksum} actual=${actual}`, { checksum, type, reason: 'checksum' });
+    }
+    if (type === 'commitmeta') {
+      await writeFileAtomic(this.objectPath(checksum, type), bytes, { durable: false }).catch(async (err: unknown) => {
+        if (!isErrno(err, 'ENOENT')) throw err;
+        await mkdir(join(this.path, 'objects', checksum.slice(0, 2)), { recursive: true });
+        await writeFileAtomic(this.objectPath(checksum, type), bytes, { durable: false });
+      });
+      return;
+    }
+    const tmp = await this.#tempPath();
+    await writeFile(tmp, bytes, { mode: 0o644 });
+    await this.#publish(tmp, checksum, type);
+  }
+
+  /** Writes a content object after checking its checksum, in this repository's storage mode. */
+  async writeContent(checksum: string, obj: ContentObject): Promise<void> {
+    const actual = contentChecksum(obj);
+    if (actual !== checksum) throw new ObjectCorrupt(`Corrupted file object; checksum expected=${checksum} actual=${actual}`, { checksum, type: 'file', reason: 'checksum' });
+    await this.#writeVerifiedContent(checksum, obj);
+  }
+
+  /** Stores a `.filez` received from a remote after decoding and verifying it. */
+  async writeFilez(checksum: string, filez: Uint8Array): Promise<ContentObject> {
+    const obj = decodeFilez(filez);
+    const actual = contentChecksum(obj);
+    if (actual !== checksum) throw new ObjectCorrupt(`Corrupted file object; checksum expected=${checksum} actual=${actual}`, { checksum, type: 'file', reason: 'checksum' });
+    if (this.mode === 'archive') {
+      const tmp = await this.#tempPath();
+      await writeFile(tmp, filez, { mode: 0o644 });
+      await this.#publish(tmp, checksum, 'file');
+    } else await this.#writeVerifiedContent(checksum, obj);
+    return obj;
+  }
+
+  async #writeVerifiedContent(checksum: string, obj: ContentObject): Promise<void> {
+    const tmp = await this.#tempPath();
+    const h = obj.header;
+    const link = isSymlinkHeader(h);
+    switch (this.mode) {
+      case 'archive':
+        await writeFile(tmp, encodeFilez(obj, this.zlibLevel), { mode: 0o644 });
+        break;
+      case 'bare-user': {
+        const data = link ? UTF8.encode(`${h.symlinkTarget}\0`) : obj.content;
+        await writeFile(tmp, data, { mode: 0o644 });
+        await chmod(tmp, link ? 0o644 : (h.mode & 0o775) | 0o400);
+        await setAttribute(tmp, OSTREEMETA, Buffer.from(encodeOstreeMeta(h)));
+        await utimes(tmp, 0, 0);
+        break;
+      }
+      case 'bare':
+      case 'bare-user-only':
+        if (link) {
+          await symlink(h.symlinkTarget, tmp);
+          if (this.mode === 'bare') await lchown(tmp, h.uid, h.gid);
+          await lutimes(tmp, 0, 0);
+        } else {
+          await writeFile(tmp, obj.content, { mode: 0o600 });
+          if (this.mode === 'bare') {
+            await chown(tmp, h.uid, h.gid);
+            for (const x of h.xattrs) await setAttribute(tmp, x.name, Buffer.from(x.value));
+          }
+          await chmod(tmp, h.mode & 0o7777);
+          await utimes(tmp, 0, 0);
+        }
+        break;
+    }
+    await this.#publish(tmp, checksum, 'file');
+  }
+
+  async removeObject(type: ObjectType, checksum: string): Promise<void> {
+    await unlink(this.objectPath(checksum, type)).catch((err: unknown) => {
+      if (!isErrno(err, 'ENOENT')) throw err;
+    });
+  }
+
+  /** Makes staged renames durable (syncfs of the repo's filesystem), then drops the staging dir. */
+  async finish(options: { readonly durable?: boolean } = {}): Promise<void> {
+    if (this.#stage !== undefined) {
+      await rm(this.#stage, { recursive: true, force: true });
+      this.#stage = undefined;
+    }
+    if (options.durable ?? true) await exec(['sync', '-f', join(this.path, 'objects')], { check: false });
+  }
+
+  // ---- refs -----------------------------------------------------------------------------------
+
+  refPath(ref: string, remote?: string): string {
+    if (!/^[\w\d][-._\w\d]*(?:\/[\w\d][-._\w\d]*)*$/.test(ref)) throw new RangeError(`Invalid ref ${JSON.stringify(ref)}`);
+    return remote === undefined ? join(this.path, 'refs', 'heads', ref) : join(this.path, 'refs', 'remotes', remote, ref);
+  }
+
+  async readRef(ref: string, remote?: string): Promise<string | undefined> {
+    try {
+      const text = (await readFile(this.refPath(ref, remote), 'utf8')).trim();
+      return /^[0-9a-f]{64}$/.test(text) ? text : undefined;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
+      throw err;
+    }
+  }
+
+  async writeRef(ref: string, checksum: string, remote?: string): Promise<void> {
+    const p = this.refPath(ref, remote);
+    await mkdir(join(p, '..'), { recursive: true });
+    await writeFileAtomic(p, `${checksum}\n`);
+  }
+
+  /** Directory-level check that a commit's tree was completely pulled. */
+  async isPartial(commit: string): Promise<boolean> {
+    try {
+      await lstat(join(this.path, 'state', `${commit}.commitpartial`));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async markPartial(commit: string, partial: boolean): Promise<void> {
+    const p = join(this.path, 'state', `${commit}.commitpartial`);
+    if (partial) {
+      await mkdir(join(this.path, 'state'), { recursive: true });
+      const fh = await open(p, 'w');
+      await fh.close();
+    } else await rm(p, { force: true });
+  }
+}
+
+export { S_IFREG };

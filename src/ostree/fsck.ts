@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import { isHostError } from '../core/index.js';
+import {
+  decodeCommit, decodeDirMeta, decodeDirTree, validateFileMode, type ObjectType,
+} from '../formats/index.js';
+import { FsckCorruption, ObjectMissing } from './maint-errors.js';
+import type { RepoReader } from './reader.js';
+import { newReachable, splitObjectKey, traverseCommit, type ObjectKey } from './traverse.js';
+
+/**
+ * `ostree fsck`: every ref's commit must load; every commit object (except partial ones) is
+ * traversed and each reachable object is re-hashed and structurally validated. Missing objects
+ * mark their commits partial; corrupt ones stop the run (or, with `all`/`delete`, are reported,
+ * and with `delete` removed). Progress and findings are reported as events; the CLI renders them
+ * in ostree's words.
+ */
+export interface FsckOptions {
+  readonly all?: boolean;
+  readonly delete?: boolean;
+  /** Objects verified at once (I/O and zlib run in the thread pool). */
+  readonly concurrency?: number;
+}
+
+export type FsckEvent =
+  | { readonly type: 'phase'; readonly phase: 'refs' | 'collection-refs' | 'commits' }
+  | { readonly type: 'verifying'; readonly commits: number }
+  | { readonly type: 'progress'; readonly done: number; readonly total: number }
+  | { readonly type: 'missing'; readonly checksum: string; readonly objectType: ObjectType; readonly commits: readonly string[] }
+  | { readonly type: 'corrupt'; readonly message: string; readonly deleted: boolean }
+  | { readonly type: 'marked-partial'; readonly commit: string }
+  | { readonly type: 'partial-not-verified'; readonly count: number }
+  | { readonly type: 'ok'; readonly commits: number };
+
+export interface FsckResult {
+  readonly commits: number;
+  readonly objects: number;
+  readonly corrupt: number;
+  readonly missing: number;
+}
+
+/** Thrown (kind corrupt) for the first corrupt object when neither `all` nor `delete` is set. */
+export class FsckObjectError extends Error {}
+
+export async function fsckRepo(reader: RepoReader, options: FsckOptions, report: (e: FsckEvent) => void): Promise<FsckResult> {
+  report({ type: 'phase', phase: 'refs' });
+  const refs = await reader.listRefs({ remotes: true });
+  let missing = 0;
+  let corrupt = 0;
+  const markPartial = new Set<string>();
+  for (const [ref, checksum] of refs) {
+    const problem = await checkObject(reader, checksum, 'commit');
+    if (problem === 'missing') {
+      // ostree reports the missing object, then fails loading the commit for the ref.
+      report({ type: 'missing', checksum, objectType: 'commit', commits: [] });
+      throw new ObjectMissing(`Loading commit for ref ${ref.includes(':') ? ref.slice(ref.indexOf(':') + 1) : ref}: No such metadata object ${checksum}.commit`, { checksum, type: 'commit' });
+    }
+    if (problem !== undefined) {
+      if (!options.delete && !options.all) throw new FsckCorruption(`fsck ${checksum}.commit: ${problem}`, { corrupt: 1, partial: 0 });
+      corrupt++;
+      report({ type: 'corrupt', message: `fsck ${checksum}.commit: ${problem}`, deleted: options.delete === true });
+      if (options.delete) await reader.deleteObject(checksum, 'commit').catch(() => undefined);
+    }
+  }
+  report({ type: 'phase', phase: 'collection-refs' });
+  report({ type: 'phase', phase: 'commits' });
+  const commits: string[] = [];
+  let partial = 0;
+  let fsckPartial = 0;
+  for (const { checksum } of await reader.listObjects('commit')) {
+    if (await reader.isPartial(checksum)) {
+      partial++;
+      if ((await reader.readPartialReason(checksum)) === 'f') fsckPartial++;
+    } else commits.push(checksum);
+  }
+  report({ type: 'verifying', commits: commits.length });
+  const reachable = newReachable();
+  for (const c of commits) await traverseCommit(reader, c, reachable, { trackParents: true });
+  const keys = [...reachable.objects.keys()];
+  const total = keys.length;
+  let done = 0;
+  let failure: unknown;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < keys.length) {
+      const key = keys[next++]!;
+      const { checksum, type } = splitObjectKey(key);
+      const problem = await checkObject(reader, checksum, type);
+      const parents = [...(reachable.parents.get(key as ObjectKey) ?? [])].sort();
+      if (problem === 'missing') {
+        missing++;
+        report({ type: 'missing', checksum, objectType: type, commits: parents });
+        if (type !== 'commit') for (const p of parents) markPartial.add(p);
+      } else if (problem !== undefined) {
+        const what = type === 'file' ? `fsck content object ${checksum}` : `fsck ${checksum}.${type}`;
+        const message = `${parents.length > 0 ? `In commits ${parents.join(', ')}: ` : ''}${what}: ${problem}`;
+        if (options.delete) {
+          report({ type: 'corrupt', message, deleted: true });
+          await reader.deleteObject(checksum, type).catch(() => undefined);
+          corrupt++;
+          if (type !== 'commit') for (const p of parents) markPartial.add(p);
+        } else if (options.all) {
+          report({ type: 'corrupt', message, deleted: false });
+          corrupt++;
+        } else {
+          failure ??= new FsckCorruption(message, { corrupt: 1, partial: 0 });
+          return;
+        }
+      }
+      done++;
+      report({ type: 'progress', done, total });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));
+  if (failure !== undefined) throw failure;
+  for (const c of [...markPartial].sort()) {
+    if (await reader.isPartial(c)) continue;
+    report({ type: 'marked-partial', commit: c });
+    await reader.markPartial(c, 'f');
+  }
+  if (partial > 0) report({ type: 'partial-not-verified', count: partial });
+  if (missing > 0 || corrupt > 0) {
+    throw new FsckCorruption('Repository corruption encountered', { corrupt, partial });
+  }
+  if (fsckPartial > 0) throw new FsckCorruption(`${partial} partial commits from fsck-detected corruption`, { corrupt: 0, partial });
+  report({ type: 'ok', commits: commits.length });
+  return { commits: commits.length, objects: total, corrupt, missing };
+}
+
+/** undefined when the object is sound, 'missing', or the problem in ostree's words. */
+async function checkObject(reader: RepoReader, checksum: string, type: ObjectType): Promise<'missing' | string | undefined> {
+  try {
+    if (type === 'file') {
+      const { header, actual } = await reader.computeFileChecksum(checksum);
+      validateFileMode(header.mode);
+      if (actual !== checksum) return `Corrupted file object; checksum expected='${checksum}' actual='${actual}'`;
+      return undefined;
+    }
+    const bytes = await reader.readMetadata(checksum, type);
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (actual !== checksum) return `Corrupted ${type} object; checksum expected='${checksum}' actual='${actual}'`;
+    if (type === 'commit') decodeCommit(bytes);
+    else if (type === 'dirtree') decodeDirTree(bytes);
+    else if (type === 'dirmeta') decodeDirMeta(bytes);
+    return undefined;
+  } catch (err) {
+    if (ObjectMissing.is(err)) return 'missing';
+    if (isHostError(err) || err instanceof RangeError) return err.message;
+    if (err instanceof Error && 'code' in err && typeof (err as NodeJS.ErrnoException).code === 'string' &&
+        String((err as NodeJS.ErrnoException).code).startsWith('Z_')) return `Corrupted archive file; ${err.message}`;
+    throw err;
+  }
+}

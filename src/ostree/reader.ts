@@ -1,0 +1,340 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, readlink, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { inflateRaw } from 'node:zlib';
+import { getAttribute, listAttributes } from 'fs-xattr';
+import { isErrno } from '../core/index.js';
+import {
+  decodeArchiveHeader, decodeCommit, decodeDirMeta, decodeDirTree, decodeOstreeMeta, fileStreamPrefix, isChecksum,
+  KeyFile, loosePath, S_IFLNK, S_IFMT, S_IFREG,
+  type Commit, type DirMeta, type DirTree, type FileHeader, type ObjectType, type Xattr,
+} from '../formats/index.js';
+import { NoParent, NotARepo, ObjectMissing, RevNotFound } from './maint-errors.js';
+
+/**
+ * Read access to a repository's loose objects and refs, in all four modes, plus the few writes
+ * that maintenance needs (deleting objects, commit-partial markers). The object store layout is
+ * ostree's: objects/ab/cdef….{commit,dirtree,dirmeta,file,filez}.
+ */
+export type RepoMode = 'bare' | 'bare-user' | 'bare-user-only' | 'archive';
+
+const MODES: Record<string, RepoMode> = {
+  bare: 'bare', 'bare-user': 'bare-user', 'bare-user-only': 'bare-user-only', archive: 'archive', 'archive-z2': 'archive',
+};
+const inflateRawAsync = promisify(inflateRaw);
+
+/** A content object: its header (what is checksummed with the content) and its content size. */
+export interface LoadedFile {
+  readonly header: FileHeader;
+  readonly size: number;
+}
+
+export class RepoReader {
+  readonly path: string;
+  readonly mode: RepoMode;
+  readonly config: KeyFile;
+
+  private constructor(path: string, mode: RepoMode, config: KeyFile) {
+    this.path = path;
+    this.mode = mode;
+    this.config = config;
+  }
+
+  static async open(path: string): Promise<RepoReader> {
+    let text: string;
+    try {
+      text = await readFile(join(path, 'config'), 'utf8');
+    } catch (err) {
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) {
+        throw new NotARepo(`opening repo: opendir(objects): No such file or directory`, { path }, { cause: err });
+      }
+      throw err;
+    }
+    const config = KeyFile.parse(text);
+    const mode = MODES[config.getString('core', 'mode') ?? 'bare'];
+    if (mode === undefined) throw new NotARepo(`Invalid mode ${JSON.stringify(config.getString('core', 'mode'))} in repository configuration`, { path });
+    return new RepoReader(path, mode, config);
+  }
+
+  get isArchive(): boolean {
+    return this.mode === 'archive';
+  }
+
+  objectPath(checksum: string, type: ObjectType): string {
+    return join(this.path, loosePath(checksum, type, this.isArchive));
+  }
+
+  async hasObject(checksum: string, type: ObjectType): Promise<boolean> {
+    try {
+      await lstat(this.objectPath(checksum, type));
+      return true;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return false;
+      throw err;
+    }
+  }
+
+  /** The raw bytes of a metadata object. */
+  async readMetadata(checksum: string, type: ObjectType): Promise<Uint8Array> {
+    try {
+      return await readFile(this.objectPath(checksum, type));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) {
+        throw new ObjectMissing(`No such metadata object ${checksum}.${type}`, { checksum, type }, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async loadCommit(checksum: string): Promise<Commit> {
+    return decodeCommit(await this.readMetadata(checksum, 'commit'));
+  }
+
+  async loadDirTree(checksum: string): Promise<DirTree> {
+    return decodeDirTree(await this.readMetadata(checksum, 'dirtree'));
+  }
+
+  async loadDirMeta(checksum: string): Promise<DirMeta> {
+    return decodeDirMeta(await this.readMetadata(checksum, 'dirmeta'));
+  }
+
+  /** Header and size of a content object, without reading the content (except in archive mode's header). */
+  async loadFile(checksum: string): Promise<LoadedFile> {
+    const p = this.objectPath(checksum, 'file');
+    try {
+      switch (this.mode) {
+        case 'archive': {
+          const fh = await import('node:fs/promises').then((m) => m.open(p, 'r'));
+          try {
+            const head = Buffer.alloc(8);
+            await fh.read(head, 0, 8, 0);
+            const len = head.readUInt32BE(0);
+            const buf = Buffer.alloc(8 + len);
+            await fh.read(buf, 0, buf.length, 0);
+            const { header, size } = decodeArchiveHeader(buf);
+            return { header, size };
+          } finally {
+            await fh.close();
+          }
+        }
+        case 'bare-user': {
+          const st = await lstat(p);
+          const meta = await getAttribute(p, 'user.ostreemeta').catch((err: unknown) => {
+            if (isErrno(err, 'ENODATA')) return undefined;
+            throw err;
+          });
+          if (meta === undefined) return { header: { uid: 0, gid: 0, mode: st.mode, symlinkTarget: '', xattrs: [] }, size: st.size };
+          const m = decodeOstreeMeta(meta);
+          if ((m.mode & S_IFMT) === S_IFLNK) {
+            const target = await readFile(p, 'utf8');
+            return { header: { ...m, symlinkTarget: target }, size: 0 };
+          }
+          return { header: { ...m, symlinkTarget: '' }, size: st.size };
+        }
+        case 'bare-user-only':
+        case 'bare': {
+          const st = await lstat(p);
+          const isLink = st.isSymbolicLink();
+          const symlinkTarget = isLink ? await readlink(p) : '';
+          const bare = this.mode === 'bare';
+          const xattrs = bare && !isLink ? await readAllXattrs(p) : [];
+          const mode = isLink ? (S_IFLNK | 0o777) : ((st.mode & 0o7777) | S_IFREG);
+          return { header: { uid: bare ? st.uid : 0, gid: bare ? st.gid : 0, mode, symlinkTarget, xattrs }, size: isLink ? 0 : st.size };
+        }
+      }
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) throw new ObjectMissing(`Couldn't find file object '${checksum}'`, { checksum, type: 'file' }, { cause: err });
+      throw err;
+    }
+  }
+
+  /** The whole content of a regular-file object (decompressed in archive mode). */
+  async readFileContent(checksum: string): Promise<Uint8Array> {
+    const p = this.objectPath(checksum, 'file');
+    try {
+      if (this.isArchive) {
+        const raw = await readFile(p);
+        const { contentOffset, size } = decodeArchiveHeader(raw);
+        return size === 0 ? new Uint8Array(0) : await inflateRawAsync(raw.subarray(contentOffset));
+      }
+      return await readFile(p);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) throw new ObjectMissing(`Couldn't find file object '${checksum}'`, { checksum, type: 'file' }, { cause: err });
+      throw err;
+    }
+  }
+
+  /** SHA-256 of a content object as ostree defines it (header prefix, then content). */
+  async computeFileChecksum(checksum: string): Promise<{ header: FileHeader; actual: string }> {
+    const p = this.objectPath(checksum, 'file');
+    if (this.isArchive) {
+      let raw: Buffer;
+      try {
+        raw = await readFile(p);
+      } catch (err) {
+        if (isErrno(err, 'ENOENT')) throw new ObjectMissing(`Couldn't find file object '${checksum}'`, { checksum, type: 'file' }, { cause: err });
+        throw err;
+      }
+      const { header, contentOffset, size } = decodeArchiveHeader(raw);
+      const hash = createHash('sha256').update(fileStreamPrefix(header));
+      if ((header.mode & S_IFMT) === S_IFREG) {
+        const content = contentOffset === raw.length ? new Uint8Array(0) : await inflateRawAsync(raw.subarray(contentOffset));
+        if (content.length !== size) {
+          throw new RangeError(`Corrupted archive file; size ${content.length} does not match header size ${size}`);
+        }
+        hash.update(content);
+      }
+      return { header, actual: hash.digest('hex') };
+    }
+    const { header, size } = await this.loadFile(checksum);
+    const hash = createHash('sha256').update(fileStreamPrefix(header));
+    if ((header.mode & S_IFMT) === S_IFREG && size > 0) {
+      if (size <= 1 << 22) hash.update(await readFile(p));
+      else for await (const chunk of createReadStream(p, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+    }
+    return { header, actual: hash.digest('hex') };
+  }
+
+  /** On-disk size of a loose object (what `ostree diff --stats` adds up). */
+  async storageSize(checksum: string, type: ObjectType): Promise<number> {
+    return (await lstat(this.objectPath(checksum, type))).size;
+  }
+
+  async deleteObject(checksum: string, type: ObjectType): Promise<void> {
+    if (type === 'commit') await unlink(this.objectPath(checksum, 'commitmeta')).catch(ignoreEnoent);
+    await unlink(this.objectPath(checksum, type));
+  }
+
+  /** Every loose object, optionally only one type. */
+  async listObjects(only?: ObjectType): Promise<Array<{ checksum: string; type: ObjectType }>> {
+    const out: Array<{ checksum: string; type: ObjectType }> = [];
+    const objects = join(this.path, 'objects');
+    const prefixes = (await readdir(objects).catch((err: unknown) => {
+      if (isErrno(err, 'ENOENT')) return [] as string[];
+      throw err;
+    })).filter((d) => /^[0-9a-f]{2}$/.test(d)).sort();
+    for (const prefix of prefixes) {
+      for (const name of (await readdir(join(objects, prefix))).sort()) {
+        const dot = name.indexOf('.');
+        if (dot !== 62) continue;
+        const checksum = prefix + name.slice(0, dot);
+        let ext = name.slice(dot + 1);
+        if (ext === 'filez') {
+          if (!this.isArchive) continue;
+          ext = 'file';
+        } else if (ext === 'file' && this.isArchive) continue;
+        if (!OBJECT_EXTS.has(ext) || !isChecksum(checksum)) continue;
+        if (only !== undefined && ext !== only) continue;
+        out.push({ checksum, type: ext as ObjectType });
+      }
+    }
+    return out;
+  }
+
+  /** refs/heads/* as name → checksum, plus refs/remotes/R/* as `R:name` when asked. */
+  async listRefs(options: { readonly remotes?: boolean; readonly prefix?: string } = {}): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    await this.#walkRefs(join(this.path, 'refs/heads'), '', '', out);
+    if (options.remotes === true) {
+      const remotes = await readdir(join(this.path, 'refs/remotes')).catch(() => [] as string[]);
+      for (const r of remotes.sort()) await this.#walkRefs(join(this.path, 'refs/remotes', r), '', `${r}:`, out);
+    }
+    return new Map([...out].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+  }
+
+  async #walkRefs(dir: string, rel: string, label: string, out: Map<string, string>): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(join(dir, rel));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return;
+      throw err;
+    }
+    for (const name of names) {
+      const r = rel === '' ? name : `${rel}/${name}`;
+      const st = await stat(join(dir, r));
+      if (st.isDirectory()) await this.#walkRefs(dir, r, label, out);
+      else out.set(`${label}${r}`, (await readFile(join(dir, r), 'utf8')).trim());
+    }
+  }
+
+  /** ostree_repo_resolve_rev: a checksum, a ref (heads, remotes, mirrors), `REV^` for the parent. */
+  async resolveRev(rev: string): Promise<string> {
+    if (rev.endsWith('^')) {
+      const base = await this.resolveRev(rev.slice(0, -1));
+      const parent = (await this.loadCommit(base)).parent;
+      if (parent === undefined) throw new NoParent(`Commit ${base} has no parent`, { checksum: base });
+      return parent;
+    }
+    if (isChecksum(rev)) return rev;
+    const colon = rev.indexOf(':');
+    const candidates = colon > 0
+      ? [join('refs/remotes', rev.slice(0, colon), rev.slice(colon + 1))]
+      : [join('refs/heads', rev), join('refs/remotes', rev), join('refs/mirrors', rev)];
+    for (const c of candidates) {
+      if (rev.split('/').includes('..')) break;
+      try {
+        const text = (await readFile(join(this.path, c), 'utf8')).trim();
+        if (isChecksum(text)) return text;
+      } catch (err) {
+        if (!isErrno(err, 'ENOENT') && !isErrno(err, 'EISDIR') && !isErrno(err, 'ENOTDIR')) throw err;
+      }
+    }
+    if (/^[0-9a-f]{4,63}$/.test(rev)) {
+      const matches = (await this.listObjects('commit')).filter((o) => o.checksum.startsWith(rev));
+      if (matches.length === 1) return matches[0]!.checksum;
+    }
+    throw new RevNotFound(`Refspec '${rev}' not found`, { rev });
+  }
+
+  /** A commit marked partial (state/<checksum>.commitpartial), e.g. by fsck after corruption. */
+  async isPartial(checksum: string): Promise<boolean> {
+    try {
+      await lstat(join(this.path, 'state', `${checksum}.commitpartial`));
+      return true;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return false;
+      throw err;
+    }
+  }
+
+  /** The reason written into a partial marker ('f' when fsck made it, '' for an interrupted pull). */
+  async readPartialReason(checksum: string): Promise<string> {
+    try {
+      return (await readFile(join(this.path, 'state', `${checksum}.commitpartial`), 'utf8')).trim();
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return '';
+      throw err;
+    }
+  }
+
+  /** ostree writes the reason ("f" for fsck) into the marker. */
+  async markPartial(checksum: string, reason = 'f'): Promise<void> {
+    await mkdir(join(this.path, 'state'), { recursive: true });
+    await writeFile(join(this.path, 'state', `${checksum}.commitpartial`), reason);
+  }
+}
+
+const OBJECT_EXTS = new Set(['file', 'dirtree', 'dirmeta', 'commit', 'commitmeta', 'tombstone-commit', 'payload-link']);
+
+function ignoreEnoent(err: unknown): void {
+  if (!isErrno(err, 'ENOENT')) throw err;
+}
+
+async function readAllXattrs(path: string): Promise<Xattr[]> {
+  let names: string[];
+  try {
+    names = await listAttributes(path);
+  } catch (err) {
+    if (isErrno(err, 'ENOTSUP') || isErrno(err, 'EOPNOTSUPP')) return [];
+    throw err;
+  }
+  const out: Xattr[] = [];
+  for (const name of names) {
+    const v = await getAttribute(path, name);
+    if (v.length > 0) out.push({ name, value: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) });
+  }
+  return out;
+}

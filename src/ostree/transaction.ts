@@ -1,0 +1,206 @@
+import { createHash } from 'node:crypto';
+import * as fsp from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { createDeflateRaw, deflateRaw as deflateRawCb } from 'node:zlib';
+import { isErrno } from '../core/index.js';
+import {
+  encodeArchiveHeader, encodeOstreeMeta, fileStreamPrefix, loosePath, S_IFLNK, S_IFMT, type FileHeader, type ObjectType,
+} from '../formats/index.js';
+import type { Repo } from './repo.js';
+import { setSymlinkXattrs, setXattr, setXattrs } from './xattrs.js';
+
+const deflateRaw = promisify(deflateRawCb);
+
+/** Where a content object's bytes come from: in memory, or a file read (and copied) by path. */
+export type ContentSource =
+  | { readonly kind: 'buffer'; readonly data: Uint8Array }
+  | { readonly kind: 'file'; readonly path: string; readonly size: number };
+
+/** SHA-256 of the canonical content stream: length-prefixed header, then the bytes. */
+export async function contentChecksum(header: FileHeader, source: ContentSource): Promise<string> {
+  const h = createHash('sha256').update(fileStreamPrefix(header));
+  if ((header.mode & S_IFMT) === S_IFLNK) return h.digest('hex');
+  if (source.kind === 'buffer') h.update(source.data);
+  else for await (const chunk of createReadStream(source.path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/**
+ * A write transaction: objects go to `tmp/staging-*`, become durable with one syncfs, then are
+ * renamed into `objects/` (ostree's `commit_transaction`). Nothing under objects/ is ever half
+ * written; an aborted or crashed transaction leaves only a staging dir behind.
+ */
+export class Transaction {
+  readonly repo: Repo;
+  readonly #staging: string;
+  readonly #staged = new Map<string, string>(); // loose relpath -> staged absolute path
+  readonly #stagingDirs = new Set<string>();
+  #done = false;
+  /** Objects written (not already present) in this transaction, by type. */
+  readonly written = { content: 0, metadata: 0, contentBytes: 0 };
+
+  private constructor(repo: Repo, staging: string) {
+    this.repo = repo;
+    this.#staging = staging;
+  }
+
+  static async begin(repo: Repo): Promise<Transaction> {
+    return new Transaction(repo, await repo.newStagingDir());
+  }
+
+  #rel(checksum: string, type: ObjectType): string {
+    return loosePath(checksum, type, this.repo.mode === 'archive');
+  }
+
+  async hasObject(checksum: string, type: ObjectType): Promise<boolean> {
+    return this.#staged.has(this.#rel(checksum, type)) || (await this.repo.hasObject(checksum, type));
+  }
+
+  async #stagePath(checksum: string, type: ObjectType): Promise<string> {
+    const prefix = checksum.slice(0, 2);
+    const dir = path.join(this.#staging, prefix);
+    if (!this.#stagingDirs.has(prefix)) {
+      await fsp.mkdir(dir, { recursive: true, mode: 0o775 });
+      this.#stagingDirs.add(prefix);
+    }
+    return path.join(dir, path.basename(this.#rel(checksum, type)));
+  }
+
+  /** Writes a metadata object unless present; returns its checksum. */
+  async writeMetadata(type: ObjectType, bytes: Uint8Array): Promise<string> {
+    const checksum = createHash('sha256').update(bytes).digest('hex');
+    const rel = this.#rel(checksum, type);
+    if (this.#staged.has(rel) || (await this.repo.hasObject(checksum, type))) return checksum;
+    const p = await this.#stagePath(checksum, type);
+    this.#staged.set(rel, p); // claim before the await so concurrent writers skip it
+    await fsp.writeFile(p, bytes, { mode: 0o644 });
+    this.written.metadata += 1;
+    return checksum;
+  }
+
+  /**
+   * Writes a content object whose checksum the caller computed (contentChecksum), unless the
+   * repo already has it: unlike ostree, which streams every file into a temp object first, we
+   * hash first and skip the write. Returns true when it wrote.
+   */
+  async writeContent(checksum: string, header: FileHeader, source: ContentSource): Promise<boolean> {
+    const rel = this.#rel(checksum, 'file');
+    if (this.#staged.has(rel) || (await this.repo.hasObject(checksum, 'file'))) return false;
+    const p = await this.#stagePath(checksum, 'file');
+    this.#staged.set(rel, p);
+    try {
+      await this.#writeContentAt(p, header, source);
+    } catch (err) {
+      this.#staged.delete(rel);
+      await fsp.rm(p, { force: true }).catch(() => undefined);
+      throw err;
+    }
+    this.written.content += 1;
+    this.written.contentBytes += source.kind === 'buffer' ? source.data.length : source.size;
+    return true;
+  }
+
+  async #writeContentAt(p: string, header: FileHeader, source: ContentSource): Promise<void> {
+    const isLink = (header.mode & S_IFMT) === S_IFLNK;
+    const perms = header.mode & 0o7777;
+    switch (this.repo.mode) {
+      case 'archive': {
+        const size = isLink ? 0 : source.kind === 'buffer' ? source.data.length : source.size;
+        const head = encodeArchiveHeader(header, size);
+        if (isLink) {
+          await fsp.writeFile(p, head, { mode: 0o644 });
+        } else if (source.kind === 'buffer') {
+          const z = await deflateRaw(source.data, { level: this.repo.zlibLevel });
+          const fh = await fsp.open(p, 'wx', 0o644);
+          try {
+            await fh.writev([head, z]);
+          } finally {
+            await fh.close();
+          }
+        } else {
+          const out = createWriteStream(p, { flags: 'wx', mode: 0o644 });
+          out.write(head);
+          await pipeline(createReadStream(source.path, { highWaterMark: 1 << 20 }), createDeflateRaw({ level: this.repo.zlibLevel }), out);
+        }
+        return;
+      }
+      case 'bare-user': {
+        if (isLink) {
+          const data = Buffer.from(`${header.symlinkTarget}\0`, 'utf8');
+          await fsp.writeFile(p, data, { mode: 0o644 });
+          await setXattr(p, 'user.ostreemeta', encodeOstreeMeta(header));
+          await fsp.utimes(p, 0, 0);
+          return;
+        }
+        await this.#writeData(p, source);
+        await setXattr(p, 'user.ostreemeta', encodeOstreeMeta(header));
+        // ostree: (mode & (S_IFREG | 0775)) | S_IRUSR, so objects never carry setuid bits
+        await fsp.chmod(p, (perms & 0o775) | 0o400);
+        await fsp.utimes(p, 0, 0);
+        return;
+      }
+      case 'bare-user-only': {
+        if (isLink) {
+          await fsp.symlink(header.symlinkTarget, p);
+          return;
+        }
+        await this.#writeData(p, source);
+        await fsp.chmod(p, perms);
+        await fsp.utimes(p, 0, 0);
+        return;
+      }
+      case 'bare': {
+        if (isLink) {
+          await fsp.symlink(header.symlinkTarget, p);
+          await fsp.lchown(p, header.uid, header.gid);
+          if (header.xattrs.length > 0) await setSymlinkXattrs(p, header.xattrs);
+          await fsp.lutimes(p, 0, 0);
+          return;
+        }
+        await this.#writeData(p, source);
+        await fsp.chown(p, header.uid, header.gid);
+        await fsp.chmod(p, perms); // after chown, which clears setuid/setgid
+        await setXattrs(p, header.xattrs);
+        await fsp.utimes(p, 0, 0);
+        return;
+      }
+    }
+  }
+
+  async #writeData(p: string, source: ContentSource): Promise<void> {
+    if (source.kind === 'buffer') await fsp.writeFile(p, source.data, { mode: 0o600, flag: 'wx' });
+    else await fsp.copyFile(source.path, p, fsp.constants.COPYFILE_EXCL);
+  }
+
+  /** Syncs (unless core.fsync=false), renames staged objects into objects/, removes staging. */
+  async commit(): Promise<void> {
+    if (this.#done) return;
+    if (this.#staged.size > 0) {
+      if (this.repo.fsyncEnabled) await this.repo.syncFilesystem();
+      const prefixes = new Set<string>();
+      for (const [rel, staged] of this.#staged) {
+        const prefix = rel.slice('objects/'.length, 'objects/'.length + 2);
+        if (!prefixes.has(prefix)) {
+          await this.repo.ensureObjectDir(prefix);
+          prefixes.add(prefix);
+        }
+        try {
+          await fsp.rename(staged, path.join(this.repo.path, rel));
+        } catch (err) {
+          if (!isErrno(err, 'EEXIST')) throw err;
+        }
+      }
+      if (this.repo.fsyncEnabled) await this.repo.fsyncObjectDirs(prefixes);
+    }
+    this.#done = true;
+    await fsp.rm(this.#staging, { recursive: true, force: true });
+  }
+
+  async abort(): Promise<void> {
+    this.#done = true;
+    await fsp.rm(this.#staging, { recursive: true, force: true });
+  }
+}
