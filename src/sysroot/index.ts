@@ -9,3 +9,4 @@ export { stage, finalizeStaged, dropStaged, isFinalizationLocked, stagedLockPath
 export { diffEtc, mergeEtc, type EtcMergeReport, type EtcChange } from './etc-merge.js';
 export { findKernel, type KernelLayout } from './kernel.js';
 export { OstreeCliRepo } from './ostree-cli-repo.js';
+export { bootCheck, markTentative, readBootState, recordBoot, healthChecksOf, bootStatePath, DEFAULT_MAX_BOOT_ATTEMPTS, type BootOutcome, type BootState, type HealthCheck } from './health.js';

@@ -1,0 +1,63 @@
+/**
+ * One status model, rendered three ways: rpm-ostree-style stanzas, rpm-ostree `--json`
+ * (kebab-case keys) and `ostree admin status` (text and the newer `--json`).
+ */
+import { originIsPinned, originRefspec } from '../../formats/index.js';
+import { type Sysroot, deploymentId, sameDeployment } from '../../sysroot/index.js';
+
+export interface DeploymentStatus {
+  readonly index: number;
+  readonly stateroot: string;
+  readonly checksum: string;
+  readonly serial: number;
+  readonly refspec: string | undefined;
+  readonly version: string | undefined;
+  readonly timestamp: number | undefined;
+  readonly booted: boolean;
+  readonly staged: boolean;
+  readonly pending: boolean;
+  readonly rollback: boolean;
+  readonly pinned: boolean;
+  readonly kargs: string;
+  readonly bootcsum: string;
+}
+
+export interface RollbackNote {
+  readonly from: string;
+  readonly to: string;
+  readonly failedBoots: number;
+  readonly reason: string;
+}
+
+export interface HostStatus {
+  readonly deployments: readonly DeploymentStatus[];
+  readonly finalizationLocked: boolean;
+  readonly rolledBack?: RollbackNote;
+  readonly tentative?: { readonly deployment: string; readonly bootsLeft: number };
+}
+
+export async function buildStatus(sysroot: Sysroot, extra: Partial<Pick<HostStatus, 'rolledBack' | 'tentative' | 'finalizationLocked'>> = {}): Promise<HostStatus> {
+  const { pending, rollback } = sysroot.queryDeploymentsFor();
+  const deployments: DeploymentStatus[] = [];
+  for (const [index, d] of sysroot.deployments.entries()) {
+    const commit = await sysroot.commit(d.checksum);
+    deployments.push({
+      index,
+      stateroot: d.stateroot,
+      checksum: d.checksum,
+      serial: d.serial,
+      refspec: d.origin === undefined ? undefined : originRefspec(d.origin),
+      version: commit?.version,
+      timestamp: commit?.timestamp,
+      booted: sameDeployment(d, sysroot.booted),
+      staged: d.staged,
+      pending: sameDeployment(d, pending),
+      rollback: sameDeployment(d, rollback),
+      pinned: d.origin !== undefined && originIsPinned(d.origin),
+      kargs: d.kargs,
+      bootcsum: d.bootcsum,
+    });
+  }
+  void deploymentId;
+  return { deployments, finalizationLocked: extra.finalizationLocked ?? false, ...(extra.rolledBack ? { rolledBack: extra.rolledBack } : {}), ...(extra.tentative ? { tentative: extra.tentative } : {}) };
+}
