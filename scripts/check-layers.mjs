@@ -58,8 +58,11 @@ for (const file of walk(SRC)) {
       if (tsub !== 'core' && !ALLOWED[sub]?.includes(tsub) && !isTest) {
         problems.push(`${rel}: ${sub} may not import ${tsub} (${spec})`);
       }
-      // core/test-support.js is the shared test toolkit: any file may import it (tests only, by convention).
-      if (target === 'core/test-support.js') continue;
+      // core/test-support.js is the shared test toolkit: tests and test helpers may import it, product code not.
+      if (target === 'core/test-support.js') {
+        if (!isTest && !/(^|\/)(testing\/|test-)/.test(rel)) problems.push(`${rel}: product code may not import core/test-support.ts`);
+        continue;
+      }
       if (target.split('/').length > 2 || !/^[a-z]+\/index\.js$/.test(target)) {
         problems.push(`${rel}: cross-subsystem import must go through ${tsub}/index.ts (${spec})`);
       }
