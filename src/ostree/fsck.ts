@@ -38,9 +38,6 @@ export interface FsckResult {
   readonly missing: number;
 }
 
-/** Thrown (kind corrupt) for the first corrupt object when neither `all` nor `delete` is set. */
-export class FsckObjectError extends Error {}
-
 export async function fsckRepo(reader: RepoReader, options: FsckOptions, report: (e: FsckEvent) => void): Promise<FsckResult> {
   report({ type: 'phase', phase: 'refs' });
   const refs = await reader.listRefs({ remotes: true });

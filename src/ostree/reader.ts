@@ -128,7 +128,8 @@ export class RepoReader {
           if (meta === undefined) return { header: { uid: 0, gid: 0, mode: st.mode, symlinkTarget: '', xattrs: [] }, size: st.size };
           const m = decodeOstreeMeta(meta);
           if ((m.mode & S_IFMT) === S_IFLNK) {
-            const target = await readFile(p, 'utf8');
+            // ostree writes the target with a trailing NUL
+            const target = (await readFile(p, 'utf8')).replace(/\0$/, '');
             return { header: { ...m, symlinkTarget: target }, size: 0 };
           }
           return { header: { ...m, symlinkTarget: '' }, size: st.size };
