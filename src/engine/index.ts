@@ -4,3 +4,10 @@
  */
 export type * from './types.js';
 export type { ContainerEngine } from './engine-api.js';
+export { Engine, defaultRoot, normalizeSignal, statusText, generatedName, MONITOR_NODE_FLAGS } from './engine.js';
+export type { ContainerRecord } from './engine.js';
+export { LocalImages, normalizeRef, mountOverlay, unmountOverlay } from './images.js';
+export type { ImageBackend, ImageRunConfig, ResolvedImage } from './images.js';
+export * from './errors.js';
+export * from './options.js';
+export { humanDuration } from './render.js';

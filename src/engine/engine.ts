@@ -1,0 +1,1224 @@
+/**
+ * The engine: containers on disk under `<root>/containers/<id>/`, each run by its own detached monitor
+ * (runtime/monitor.ts via engine/monitor-main.ts). Any number of engine instances in any number of
+ * processes (CLI invocations, the API daemon, monitors doing --rm) share that state through files:
+ *   record.json   what create decided (engine-owned, rewritten only by rename)
+ *   state.json    status/pid/exit code (monitor-owned while its monitor lives)
+ *   <id>-json.log docker json-file log
+ *   stop-requested a user stop is in progress (no restart, unless-stopped stays down)
+ * Names are claimed with O_EXCL files under `<root>/names/`. Events are JSON lines in `<root>/events.jsonl`.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import * as net from 'node:net';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { isErrno, writeFileAtomic } from '../core/index.js';
+import {
+  allocateAddress, appendEvent, ATTACH_SOCKET, boundingCapabilities, buildSpec, emptyState, endpointCounters, ensureBridge,
+  execArgv, gatewayOf, hardRlimits, hostDevices, isCgroupV2, kernelRelease, macForIp, netnsName, netnsPath, nowRfc3339,
+  parseSubnet, readJsonLog, releaseAddress, resolveRuntime, resolveUser, runtimeDelete, runtimeKill, runtimePs, runtimeState,
+  selinuxEnabled, setupEndpoint, STOP_REQUESTED, teardownEndpoint, withPty, ZERO_TIME, type MonitorConfig, type MonitorState,
+  type OciMount, type RuntimeCommand, type SeccompProfileFile, type SpecInput,
+} from '../runtime/index.js';
+import type { ContainerEngine } from './engine-api.js';
+import {
+  AmbiguousRef, ContainerNotRunning, ContainerRunning, InvalidName, InvalidOption, NameInUse, NoCommand, NoSuchContainer,
+  NoSuchExec, StartFailed,
+} from './errors.js';
+import type { ImageBackend } from './images.js';
+import { isValidName, mergeEnv, parseBind } from './options.js';
+import { humanDuration } from './render.js';
+import { copyFromDir, copyToDir } from './tar-copy.js';
+import type {
+  AttachOptions, AttachStreams, ContainerCreateOptions, ContainerInfo, ContainerMount, ContainerState, ContainerStatus,
+  ContainerSummary, EngineEvent, EngineOptions, EventsOptions, ExecInfo, ExecOptions, ExecSession, HostConfig, ListOptions,
+  LogEntry, LogsOptions, MountSpec, NetworkMode, PruneResult, PublishedPort, RemoveOptions, RuntimeName, StatsSample,
+  StopOptions, TopResult, WaitCondition, WaitResult,
+} from './types.js';
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const INIT_BINARIES = ['/usr/bin/tini-static', '/usr/bin/catatonit'];
+
+/** What create decided; stored as record.json. */
+export interface ContainerRecord {
+  readonly id: string;
+  name: string;
+  readonly created: string;
+  readonly imageId: string;
+  readonly imageRef: string;
+  readonly path: string;
+  readonly args: readonly string[];
+  readonly config: ContainerInfo['config'];
+  readonly hostConfig: HostConfig;
+  readonly mounts: readonly ContainerMount[];
+  readonly runtime: RuntimeName;
+  readonly network: { readonly mode: NetworkMode; readonly ip: string; readonly bridge: string; readonly subnet: string; readonly netns: string };
+  readonly engine: { readonly root: string; readonly runRoot: string; readonly bridge: string; readonly subnet: string };
+}
+
+interface ExecRecord {
+  readonly id: string;
+  readonly containerId: string;
+  readonly options: ExecOptions;
+  running: boolean;
+  exitCode: number | null;
+  pid: number;
+}
+
+function isAlive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return isErrno(err, 'EPERM');
+  }
+}
+
+const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
+  HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11, USR2: 12, PIPE: 13,
+  ALRM: 14, TERM: 15, CHLD: 17, CONT: 18, STOP: 19, TSTP: 20, TTIN: 21, TTOU: 22, WINCH: 28,
+};
+
+/** SIGTERM, TERM, 15 → "SIGTERM" / number as the runtime accepts it. */
+export function normalizeSignal(sig: string): string {
+  const s = sig.trim().toUpperCase();
+  if (/^\d+$/.test(s)) return s;
+  const bare = s.startsWith('SIG') ? s.slice(3) : s;
+  if (SIGNAL_NUMBERS[bare] === undefined) throw new InvalidOption(`Invalid signal ${JSON.stringify(sig)}`, { option: 'signal', value: sig });
+  return `SIG${bare}`;
+}
+
+export function defaultRoot(): string {
+  return process.getuid?.() === 0 ? '/var/lib/berth' : `${process.cwd()}/.berth`;
+}
+
+export class Engine implements ContainerEngine {
+  readonly root: string;
+  readonly runRoot: string;
+  readonly images: ImageBackend;
+  readonly #options: EngineOptions;
+  readonly #execs = new Map<string, ExecRecord>();
+  readonly #note: (note: string) => void;
+
+  constructor(images: ImageBackend, options: EngineOptions = {}) {
+    this.images = images;
+    this.#options = options;
+    this.root = options.root ?? defaultRoot();
+    this.runRoot = options.runRoot ?? (process.getuid?.() === 0 && options.root === undefined ? '/run/berth' : `${this.root}/run`);
+    this.#note = options.onNote ?? (() => undefined);
+  }
+
+  get bridge(): string {
+    return this.#options.bridge ?? 'berth0';
+  }
+  get subnet(): string {
+    return this.#options.subnet ?? '10.89.0.0/24';
+  }
+  get eventsPath(): string {
+    return `${this.root}/events.jsonl`;
+  }
+  containerDir(id: string): string {
+    return `${this.root}/containers/${id}`;
+  }
+  runDir(id: string): string {
+    return `${this.runRoot}/containers/${id}`;
+  }
+
+  // ---- records and state ------------------------------------------------------------------------
+
+  async #ids(): Promise<string[]> {
+    try {
+      return (await readdir(`${this.root}/containers`)).filter((n) => /^[0-9a-f]{64}$/.test(n));
+    } catch {
+      return [];
+    }
+  }
+
+  async readRecord(id: string): Promise<ContainerRecord> {
+    try {
+      return JSON.parse(await readFile(`${this.containerDir(id)}/record.json`, 'utf8')) as ContainerRecord;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) throw new NoSuchContainer(`No such container: ${id}`, { ref: id }, { cause: err });
+      throw err;
+    }
+  }
+
+  /** State as the monitor left it, corrected when its monitor is gone (crash or reboot). */
+  async readState(id: string): Promise<MonitorState> {
+    let s: MonitorState;
+    try {
+      s = { ...emptyState(), ...(JSON.parse(await readFile(`${this.containerDir(id)}/state.json`, 'utf8')) as Partial<MonitorState>) };
+    } catch {
+      s = emptyState();
+    }
+    if ((s.status === 'running' || s.status === 'restarting') && !isAlive(s.monitorPid)) {
+      s = { ...s, status: 'exited', pid: 0, exitCode: s.status === 'running' ? 255 : s.exitCode, monitorPid: 0 };
+    }
+    return s;
+  }
+
+  async #writeState(id: string, state: MonitorState): Promise<void> {
+    await writeFileAtomic(`${this.containerDir(id)}/state.json`, JSON.stringify(state), { durable: false });
+  }
+
+  /** Full id for an id, unique id prefix or name. */
+  async resolveId(ref: string): Promise<string> {
+    const name = ref.startsWith('/') ? ref.slice(1) : ref;
+    try {
+      const id = (await readFile(`${this.root}/names/${name}`, 'utf8')).trim();
+      if (await stat(`${this.containerDir(id)}/record.json`).then(() => true, () => false)) return id;
+    } catch {
+      /* not a name */
+    }
+    if (/^[0-9a-f]+$/.test(ref)) {
+      const hits = (await this.#ids()).filter((i) => i.startsWith(ref));
+      if (hits.length === 1) return hits[0]!;
+      if (hits.length > 1) throw new AmbiguousRef(`Multiple IDs found with provided prefix: ${ref}`, { ref });
+    }
+    throw new NoSuchContainer(`No such container: ${ref}`, { ref });
+  }
+
+  #event(action: string, id: string, attributes: Record<string, string>): void {
+    appendEvent(this.eventsPath, { type: 'container', action, id, attributes });
+  }
+
+  async #claimName(name: string, id: string): Promise<void> {
+    if (!isValidName(name)) throw new InvalidName(`Invalid container name ${JSON.stringify(name)}, only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, { name });
+    await mkdir(`${this.root}/names`, { recursive: true });
+    try {
+      const fh = await open(`${this.root}/names/${name}`, 'wx');
+      await fh.writeFile(id);
+      await fh.close();
+    } catch (err) {
+      if (!isErrno(err, 'EEXIST')) throw err;
+      const owner = (await readFile(`${this.root}/names/${name}`, 'utf8').catch(() => '')).trim();
+      // A stale claim (its container is gone) is taken over.
+      if (owner && !(await stat(`${this.containerDir(owner)}/record.json`).then(() => true, () => false))) {
+        await writeFileAtomic(`${this.root}/names/${name}`, id);
+        return;
+      }
+      throw new NameInUse(
+        `Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name`,
+        { name, id: owner },
+      );
+    }
+  }
+
+  async #releaseName(name: string, id: string): Promise<void> {
+    const owner = (await readFile(`${this.root}/names/${name}`, 'utf8').catch(() => '')).trim();
+    if (owner === id) await unlink(`${this.root}/names/${name}`).catch(() => undefined);
+  }
+
+  // ---- create ------------------------------------------------------------------------------------
+
+  async create(options: ContainerCreateOptions): Promise<{ id: string; warnings: string[] }> {
+    const warnings: string[] = [];
+    const image = await this.images.resolve(options.image);
+    const ic = image.config;
+    const host: HostConfig = options.host ?? {};
+    const id = randomBytes(32).toString('hex');
+    const name = options.name ?? generatedName(id);
+    const entrypoint = options.entrypoint !== undefined
+      ? options.entrypoint.filter((a, i) => !(i === 0 && a === '' && options.entrypoint!.length === 1))
+      : [...(ic.Entrypoint ?? [])];
+    const cmd = options.cmd !== undefined && options.cmd.length > 0
+      ? [...options.cmd]
+      : options.entrypoint !== undefined ? [] : [...(ic.Cmd ?? [])];
+    const argv = [...entrypoint, ...cmd];
+    if (argv.length === 0) throw new NoCommand('No command specified', { image: options.image });
+    const hostname = host.networkMode === 'host' ? '' : options.hostname ?? id.slice(0, 12);
+    const networkMode: NetworkMode = host.networkMode ?? 'bridge';
+    if (host.memory !== undefined && host.memory > 0 && host.memory < 6 * 1024 * 1024) {
+      throw new InvalidOption('Minimum memory limit allowed is 6MB', { option: 'memory', value: String(host.memory) });
+    }
+    const labels = { ...(ic.Labels ?? {}), ...(options.labels ?? {}) };
+    const exposed = [...new Set([...Object.keys(ic.ExposedPorts ?? {}), ...(options.exposedPorts ?? []), ...(host.portBindings ?? []).map((p) => `${p.containerPort}/${p.protocol}`)])];
+    let portBindings = [...(host.portBindings ?? [])];
+    if (host.publishAllPorts) {
+      for (const e of exposed) {
+        const [p = '', proto = 'tcp'] = e.split('/');
+        if (!portBindings.some((b) => `${b.containerPort}/${b.protocol}` === `${p}/${proto}`)) {
+          portBindings.push({ containerPort: Number(p), protocol: proto === 'udp' ? 'udp' : 'tcp', hostIp: this.#options.defaultPublishIp ?? '127.0.0.1', hostPort: 0 });
+        }
+      }
+    }
+    if (networkMode !== 'bridge' && portBindings.length > 0) {
+      warnings.push(`Published ports are discarded when using ${networkMode} network mode`);
+      portBindings = [];
+    }
+    const dir = this.containerDir(id);
+    await mkdir(dir, { recursive: true });
+    try {
+      await this.#claimName(name, id);
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+    try {
+      // Mounts: -v, --mount, --tmpfs, image volumes (anonymous).
+      const specs: MountSpec[] = [...(host.binds ?? []).map(parseBind), ...(host.mounts ?? [])];
+      for (const [target, opts] of Object.entries(host.tmpfs ?? {})) {
+        specs.push({ type: 'tmpfs', source: '', target, readOnly: false, options: opts ? opts.split(',') : [] });
+      }
+      for (const target of Object.keys(ic.Volumes ?? {})) {
+        if (!specs.some((s) => s.target === target)) specs.push({ type: 'volume', source: '', target, readOnly: false });
+      }
+      const mounts: ContainerMount[] = [];
+      for (const s of specs) {
+        if (s.type === 'bind') {
+          await stat(s.source).catch(async () => mkdir(s.source, { recursive: true }));
+          mounts.push({ type: 'bind', source: s.source, destination: s.target, mode: (s.options ?? []).join(','), rw: !s.readOnly });
+        } else if (s.type === 'volume') {
+          const vname = s.source || randomBytes(32).toString('hex');
+          const vdir = `${this.root}/volumes/${vname}/_data`;
+          await mkdir(vdir, { recursive: true });
+          mounts.push({ type: 'volume', name: vname, source: vdir, destination: s.target, mode: 'z', rw: !s.readOnly });
+        } else {
+          mounts.push({ type: 'tmpfs', source: '', destination: s.target, mode: (s.options ?? []).join(','), rw: !s.readOnly });
+        }
+      }
+      let ip = '';
+      if (networkMode === 'bridge') ip = await allocateAddress(`${this.root}/network/${this.bridge}/ips`, this.subnet, id);
+      const record: ContainerRecord = {
+        id,
+        name,
+        created: nowRfc3339(),
+        imageId: image.id,
+        imageRef: options.image,
+        path: argv[0]!,
+        args: argv.slice(1),
+        config: {
+          hostname,
+          domainname: options.domainname ?? '',
+          user: options.user ?? ic.User ?? '',
+          env: mergeEnv([DEFAULT_PATH, ...(hostname ? [`HOSTNAME=${hostname}`] : [])], options.tty ? ['TERM=xterm'] : [], ic.Env ?? [], options.env ?? []),
+          cmd,
+          entrypoint: entrypoint.length ? entrypoint : null,
+          workingDir: options.workingDir || ic.WorkingDir || '/',
+          labels,
+          tty: options.tty ?? false,
+          openStdin: options.openStdin ?? false,
+          stdinOnce: options.stdinOnce ?? false,
+          exposedPorts: exposed,
+          stopSignal: options.stopSignal ?? ic.StopSignal ?? 'SIGTERM',
+          stopTimeout: options.stopTimeout ?? 10,
+          image: options.image,
+        },
+        hostConfig: { ...host, portBindings, networkMode, restartPolicy: host.restartPolicy ?? { name: 'no', maximumRetryCount: 0 } },
+        mounts,
+        runtime: host.runtime ?? this.#options.defaultRuntime ?? 'crun',
+        network: { mode: networkMode, ip, bridge: networkMode === 'bridge' ? this.bridge : '', subnet: networkMode === 'bridge' ? this.subnet : '', netns: networkMode === 'host' ? '' : netnsName(id) },
+        engine: { root: this.root, runRoot: this.runRoot, bridge: this.bridge, subnet: this.subnet },
+      };
+      await this.images.mountRootfs(id, image.id, dir);
+      await writeFileAtomic(`${dir}/record.json`, JSON.stringify(record, null, 1));
+      await this.#writeState(id, emptyState());
+      await writeFile(`${dir}/${id}-json.log`, '');
+      if (await selinuxEnabled()) this.#note('SELinux is enabled but berth does not label containers yet');
+      this.#event('create', id, { name, image: options.image, ...labels });
+      return { id, warnings };
+    } catch (err) {
+      await this.images.removeRootfs(id, dir).catch(() => undefined);
+      await this.#releaseName(name, id);
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  // ---- start -------------------------------------------------------------------------------------
+
+  async #runtime(name: RuntimeName): Promise<RuntimeCommand> {
+    return resolveRuntime(name, `${this.runRoot}/runtime`, this.#note);
+  }
+
+  /** Network namespace and addresses for a container (idempotent; redone after a reboot). */
+  async ensureNetwork(rec: ContainerRecord): Promise<void> {
+    if (rec.network.mode === 'host') return;
+    if (rec.network.mode === 'bridge') {
+      await ensureBridge(rec.network.bridge, rec.network.subnet);
+      await setupEndpoint({ id: rec.id, netns: rec.network.netns, bridge: { name: rec.network.bridge, subnet: rec.network.subnet, ip: rec.network.ip, mac: macForIp(rec.network.ip) } });
+    } else {
+      await setupEndpoint({ id: rec.id, netns: rec.network.netns });
+    }
+  }
+
+  async #writeEtcFiles(rec: ContainerRecord): Promise<OciMount[]> {
+    const dir = this.containerDir(rec.id);
+    const mounts: OciMount[] = [];
+    if (rec.network.mode === 'host') {
+      for (const f of ['/etc/hosts', '/etc/resolv.conf']) mounts.push({ destination: f, type: 'bind', source: f, options: ['rbind', 'ro'] });
+      return mounts;
+    }
+    const hosts = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
+    if (rec.network.ip) hosts.push(`${rec.network.ip}\t${rec.config.hostname}`);
+    for (const h of rec.hostConfig.extraHosts ?? []) {
+      const [hn = '', ip = ''] = h.split(':');
+      hosts.push(`${ip}\t${hn}`);
+    }
+    await writeFile(`${dir}/hosts`, `${hosts.join('\n')}\n`);
+    await writeFile(`${dir}/hostname`, `${rec.config.hostname}\n`);
+    let resolv = '';
+    if (rec.hostConfig.dns?.length) resolv = rec.hostConfig.dns.map((d) => `nameserver ${d}`).join('\n');
+    else {
+      const host = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+      resolv = host.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1)/.test(l)).join('\n');
+    }
+    await writeFile(`${dir}/resolv.conf`, `${resolv.trim()}\n`);
+    for (const f of ['hosts', 'hostname', 'resolv.conf']) {
+      mounts.push({ destination: `/etc/${f}`, type: 'bind', source: `${dir}/${f}`, options: ['rbind', 'rprivate', ...(rec.hostConfig.readOnlyRootfs ? ['ro'] : [])] });
+    }
+    return mounts;
+  }
+
+  async #buildBundle(rec: ContainerRecord, rootfs: string): Promise<string> {
+    const dir = this.containerDir(rec.id);
+    const host = rec.hostConfig;
+    const sec = host.securityOpt ?? [];
+    let seccomp: SpecInput['seccomp'] = 'default';
+    let noNewPrivileges = false;
+    for (const opt of sec) {
+      const [k = '', v = ''] = opt.includes('=') ? [opt.slice(0, opt.indexOf('=')), opt.slice(opt.indexOf('=') + 1)] : opt.split(':');
+      if (k === 'seccomp') {
+        if (v === 'unconfined') seccomp = 'unconfined';
+        else if (v !== 'builtin' && v !== '') {
+          const text = v.trimStart().startsWith('{') ? v : await readFile(v, 'utf8');
+          seccomp = JSON.parse(text) as SeccompProfileFile;
+        }
+      } else if (k === 'no-new-privileges') noNewPrivileges = v === '' || v === 'true';
+      else if (k === 'label' || k === 'apparmor') this.#note(`--security-opt ${opt}: not applied (no SELinux/AppArmor on this host)`);
+      else throw new InvalidOption(`Invalid --security-opt ${JSON.stringify(opt)}`, { option: 'security-opt', value: opt });
+    }
+    const user = await resolveUser(rootfs, rec.config.user);
+    const mounts: OciMount[] = [];
+    for (const m of rec.mounts) {
+      if (m.type === 'tmpfs') {
+        const opts = m.mode ? m.mode.split(',') : [];
+        mounts.push({ destination: m.destination, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...(opts.some((o) => o.startsWith('mode=')) ? [] : ['mode=1777']), ...opts, ...(m.rw ? [] : ['ro'])] });
+      } else {
+        const extra = m.type === 'bind' ? m.mode.split(',').filter((o) => ['rprivate', 'private', 'rshared', 'shared', 'rslave', 'slave'].includes(o)) : [];
+        mounts.push({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', ...(extra.length ? extra : ['rprivate']), m.rw ? 'rw' : 'ro'] });
+      }
+    }
+    mounts.push(...(await this.#writeEtcFiles(rec)));
+    let args = [rec.path, ...rec.args];
+    if (host.init) {
+      let initBin: string | undefined;
+      for (const b of INIT_BINARIES) if (await stat(b).then(() => true, () => false)) { initBin = b; break; }
+      if (initBin === undefined) throw new InvalidOption('--init needs tini-static or catatonit (Debian packages "tini", "catatonit")', { option: 'init', value: 'true' });
+      mounts.push({ destination: '/sbin/docker-init', type: 'bind', source: initBin, options: ['rbind', 'ro'] });
+      args = ['/sbin/docker-init', '--', ...args];
+    }
+    const nsFor = (mode: string | undefined) => (mode === 'host' ? { mode: 'host' as const } : { mode: 'private' as const });
+    const network: SpecInput['network'] = rec.network.mode === 'host' ? { mode: 'host' } : { mode: 'path', path: netnsPath(rec.network.netns) };
+    const caps = await boundingCapabilities();
+    const env = user.home && !rec.config.env.some((e) => e.startsWith('HOME=')) ? [...rec.config.env, `HOME=${user.home}`] : [...rec.config.env];
+    const spec = buildSpec({
+      args,
+      env,
+      cwd: rec.config.workingDir,
+      user,
+      terminal: rec.config.tty,
+      hostname: rec.config.hostname,
+      domainname: rec.config.domainname,
+      rootfs,
+      readonlyRootfs: host.readOnlyRootfs ?? false,
+      network,
+      pid: nsFor(host.pidMode),
+      ipc: nsFor(host.ipcMode),
+      uts: rec.network.mode === 'host' ? { mode: 'host' } : nsFor(host.utsMode),
+      mounts,
+      privileged: host.privileged ?? false,
+      capAdd: host.capAdd ?? [],
+      capDrop: host.capDrop ?? [],
+      seccomp,
+      noNewPrivileges,
+      availableCaps: caps,
+      ...(host.memory ? { memory: host.memory } : {}),
+      ...(host.nanoCpus ? { nanoCpus: host.nanoCpus } : {}),
+      ...(host.pidsLimit ? { pidsLimit: host.pidsLimit } : {}),
+      ...(host.shmSize ? { shmSize: host.shmSize } : {}),
+      ulimits: host.ulimits ?? [],
+      hostHardRlimits: await hardRlimits(),
+      canRaiseRlimits: caps.includes('CAP_SYS_RESOURCE'),
+      hostDevices: host.privileged ? await hostDevices() : [],
+      cgroupsPath: `/berth/${rec.id}`,
+      kernel: await kernelRelease(),
+      annotations: { 'org.opencontainers.image.ref.name': rec.imageRef },
+    });
+    const bundle = `${dir}/bundle`;
+    await mkdir(bundle, { recursive: true });
+    await writeFileAtomic(`${bundle}/config.json`, JSON.stringify(spec), { durable: false });
+    return bundle;
+  }
+
+  async start(ref: string): Promise<boolean> {
+    const id = await this.resolveId(ref);
+    const rec = await this.readRecord(id);
+    const state = await this.readState(id);
+    if (state.status === 'running' || state.status === 'restarting') return false;
+    const dir = this.containerDir(id);
+    await unlink(`${dir}/${STOP_REQUESTED}`).catch(() => undefined);
+    const rt = await this.#runtime(rec.runtime);
+    // A leftover runtime container (crash, reboot with persistent /run) would block `run`.
+    if (await runtimeState(rt, id)) await runtimeDelete(rt, id);
+    const rootfs = await this.images.mountRootfs(id, rec.imageId, dir);
+    await this.ensureNetwork(rec);
+    const bundle = await this.#buildBundle(rec, rootfs);
+    const publishIp = this.#options.defaultPublishIp ?? '127.0.0.1';
+    const monitor: MonitorConfig = {
+      id,
+      name: rec.name,
+      image: rec.imageRef,
+      bundle,
+      runtime: rt,
+      dir,
+      runDir: this.runDir(id),
+      logPath: `${dir}/${id}-json.log`,
+      eventsPath: this.eventsPath,
+      tty: rec.config.tty,
+      openStdin: rec.config.openStdin,
+      stdinOnce: rec.config.stdinOnce,
+      restartPolicy: rec.hostConfig.restartPolicy ?? { name: 'no', maximumRetryCount: 0 },
+      autoRemove: rec.hostConfig.autoRemove ?? false,
+      ports: (rec.hostConfig.portBindings ?? []).map((p) => ({ hostIp: p.hostIp || publishIp, hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol, targetIp: rec.network.ip })),
+      labels: rec.config.labels,
+    };
+    await mkdir(this.runDir(id), { recursive: true });
+    await writeFileAtomic(`${dir}/monitor.json`, JSON.stringify(monitor), { durable: false });
+    const result = await spawnMonitor(dir);
+    if ('error' in result) {
+      throw new StartFailed(`Error response from daemon: failed to create task for container ${id.slice(0, 12)}: ${result.error}`, { id });
+    }
+    return true;
+  }
+
+  // ---- stop / kill / restart ---------------------------------------------------------------------
+
+  async #waitNotRunning(id: string, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (let i = 0; i < 100000 && Date.now() < deadline; i++) {
+      const s = await this.readState(id);
+      if (s.status !== 'running' && s.status !== 'restarting') return true;
+      await sleep(i < 20 ? 5 : 25);
+    }
+    return false;
+  }
+
+  async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
+    const id = await this.resolveId(ref);
+    const rec = await this.readRecord(id);
+    const s = await this.readState(id);
+    if (s.status !== 'running') throw new ContainerNotRunning(`Container ${id} is not running`, { id });
+    const sig = normalizeSignal(signal);
+    await runtimeKill(await this.#runtime(rec.runtime), id, sig);
+    this.#event('kill', id, { name: rec.name, image: rec.imageRef, signal: sig.replace(/^SIG/, '') === sig ? sig : String(SIGNAL_NUMBERS[sig.slice(3)] ?? sig) });
+  }
+
+  async stop(ref: string, options: StopOptions = {}): Promise<boolean> {
+    const id = await this.resolveId(ref);
+    const rec = await this.readRecord(id);
+    const dir = this.containerDir(id);
+    await writeFile(`${dir}/${STOP_REQUESTED}`, 'stop');
+    let s = await this.readState(id);
+    if (s.status === 'restarting') {
+      await this.#waitNotRunning(id, 5000);
+      s = await this.readState(id);
+    }
+    if (s.status !== 'running') {
+      if (s.status === 'exited' && !s.manuallyStopped) await this.#writeState(id, { ...s, manuallyStopped: true });
+      return false;
+    }
+    const rt = await this.#runtime(rec.runtime);
+    const timeout = options.timeout ?? rec.config.stopTimeout;
+    const signal = normalizeSignal(options.signal ?? rec.config.stopSignal);
+    if (timeout !== 0) {
+      await runtimeKill(rt, id, signal).catch(() => undefined);
+      if (timeout < 0 ? await this.#waitNotRunning(id, 24 * 3600_000) : await this.#waitNotRunning(id, timeout * 1000)) {
+        this.#event('stop', id, { name: rec.name, image: rec.imageRef });
+        return true;
+      }
+    }
+    await runtimeKill(rt, id, 'SIGKILL').catch(() => undefined);
+    if (!(await this.#waitNotRunning(id, 30_000))) throw new StartFailed(`Container ${id.slice(0, 12)} did not stop after SIGKILL`, { id });
+    this.#event('stop', id, { name: rec.name, image: rec.imageRef });
+    return true;
+  }
+
+  async restart(ref: string, options: StopOptions = {}): Promise<void> {
+    const id = await this.resolveId(ref);
+    await this.stop(id, options);
+    await this.#waitMonitorGone(id, 10_000);
+    await this.start(id);
+    const rec = await this.readRecord(id);
+    this.#event('restart', id, { name: rec.name, image: rec.imageRef });
+  }
+
+  async #waitMonitorGone(id: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (let i = 0; i < 10000 && Date.now() < deadline; i++) {
+      const raw = JSON.parse(await readFile(`${this.containerDir(id)}/state.json`, 'utf8').catch(() => '{}')) as Partial<MonitorState>;
+      if (!raw.monitorPid || !isAlive(raw.monitorPid)) return;
+      await sleep(10);
+    }
+  }
+
+  // ---- remove / prune ----------------------------------------------------------------------------
+
+  async remove(ref: string, options: RemoveOptions = {}): Promise<void> {
+    const id = await this.resolveId(ref);
+    const rec = await this.readRecord(id);
+    const s = await this.readState(id);
+    if (s.status === 'running' || s.status === 'restarting') {
+      if (!options.force) {
+        throw new ContainerRunning(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`, { id });
+      }
+      await writeFile(`${this.containerDir(id)}/${STOP_REQUESTED}`, 'remove');
+      await runtimeKill(await this.#runtime(rec.runtime), id, 'SIGKILL').catch(() => undefined);
+      await this.#waitNotRunning(id, 30_000);
+    }
+    await this.#waitMonitorGone(id, 10_000);
+    await this.removeStopped(rec, options.volumes ?? false);
+  }
+
+  /** Tear down a stopped container (also used by the monitor for --rm). */
+  async removeStopped(rec: ContainerRecord, volumes: boolean): Promise<void> {
+    const id = rec.id;
+    const dir = this.containerDir(id);
+    // Claim the removal: only one process tears a container down.
+    try {
+      await writeFile(`${dir}/removing`, String(process.pid), { flag: 'wx' });
+    } catch (err) {
+      if (isErrno(err, 'EEXIST') || isErrno(err, 'ENOENT')) return;
+      throw err;
+    }
+    const rt = await this.#runtime(rec.runtime).catch(() => undefined);
+    if (rt) await runtimeDelete(rt, id).catch(() => undefined);
+    if (rec.network.netns) await teardownEndpoint(id, rec.network.netns);
+    if (rec.network.ip) await releaseAddress(`${rec.engine.root}/network/${rec.network.bridge}/ips`, rec.network.ip, id);
+    await this.images.removeRootfs(id, dir);
+    if (volumes) {
+      for (const m of rec.mounts) if (m.type === 'volume' && m.name && /^[0-9a-f]{64}$/.test(m.name)) await rm(`${this.root}/volumes/${m.name}`, { recursive: true, force: true });
+    }
+    await this.#releaseName(rec.name, id);
+    await rm(this.runDir(id), { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
+    this.#event('destroy', id, { name: rec.name, image: rec.imageRef });
+  }
+
+  async prune(filters: Readonly<Record<string, readonly string[]>> = {}): Promise<PruneResult> {
+    const deleted: string[] = [];
+    const until = filters.until?.[0];
+    const untilSec = until === undefined ? undefined : /^\d+$/.test(until) ? Number(until) : Date.parse(until) / 1000;
+    for (const id of await this.#ids()) {
+      let rec: ContainerRecord;
+      try {
+        rec = await this.readRecord(id);
+      } catch {
+        continue;
+      }
+      const s = await this.readState(id);
+      if (s.status === 'running' || s.status === 'restarting') continue;
+      if (untilSec !== undefined && Date.parse(rec.created) / 1000 > untilSec) continue;
+      if (!matchLabels(rec.config.labels, filters.label ?? [])) continue;
+      await this.removeStopped(rec, false);
+      deleted.push(id);
+    }
+    return { deleted, spaceReclaimed: 0 };
+  }
+
+  // ---- list / inspect ----------------------------------------------------------------------------
+
+  #state(s: MonitorState): ContainerState {
+    const status: ContainerStatus = s.status === 'removing' ? 'removing' : s.status;
+    return {
+      status,
+      running: status === 'running' || status === 'restarting',
+      restarting: status === 'restarting',
+      oomKilled: s.oomKilled,
+      dead: status === 'dead',
+      pid: s.pid,
+      exitCode: s.exitCode,
+      error: s.error,
+      startedAt: s.startedAt,
+      finishedAt: s.finishedAt,
+    };
+  }
+
+  async inspect(ref: string): Promise<ContainerInfo> {
+    const id = await this.resolveId(ref);
+    const rec = await this.readRecord(id);
+    const s = await this.readState(id);
+    return this.#info(rec, s);
+  }
+
+  #info(rec: ContainerRecord, s: MonitorState): ContainerInfo {
+    const net = rec.network;
+    const s2 = net.subnet ? parseSubnet(net.subnet) : undefined;
+    const running = s.status === 'running' || s.status === 'restarting';
+    return {
+      id: rec.id,
+      name: rec.name,
+      created: rec.created,
+      path: rec.path,
+      args: rec.args,
+      state: this.#state(s),
+      image: rec.imageId,
+      imageRef: rec.imageRef,
+      restartCount: s.restartCount,
+      runtime: rec.runtime,
+      config: rec.config,
+      hostConfig: rec.hostConfig,
+      mounts: rec.mounts,
+      network: {
+        mode: net.mode,
+        ipAddress: net.ip,
+        gateway: s2 ? gatewayOf(s2) : '',
+        prefixLen: s2?.prefix ?? 0,
+        macAddress: net.ip ? macForIp(net.ip) : '',
+        bridge: net.bridge,
+        ports: running ? s.ports.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol, hostIp: p.hostIp, hostPort: p.hostPort })) : [],
+      },
+      rootfs: `${this.containerDir(rec.id)}/rootfs`,
+      logPath: `${this.containerDir(rec.id)}/${rec.id}-json.log`,
+    };
+  }
+
+  async list(options: ListOptions = {}): Promise<ContainerSummary[]> {
+    const rows: Array<{ summary: ContainerSummary; rec: ContainerRecord }> = [];
+    const f = options.filters ?? {};
+    for (const id of await this.#ids()) {
+      let rec: ContainerRecord;
+      try {
+        rec = await this.readRecord(id);
+      } catch {
+        continue;
+      }
+      const s = await this.readState(id);
+      const info = this.#info(rec, s);
+      const summary: ContainerSummary = {
+        id,
+        names: [rec.name],
+        image: rec.imageRef,
+        imageId: rec.imageId,
+        command: [rec.path, ...rec.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '),
+        created: Math.floor(Date.parse(rec.created) / 1000),
+        state: info.state.status,
+        status: statusText(info.state, s.restartCount),
+        ports: info.network.ports,
+        exposedPorts: rec.config.exposedPorts,
+        labels: rec.config.labels,
+        networkMode: rec.network.mode,
+        ipAddress: rec.network.ip,
+        mounts: rec.mounts,
+      };
+      if (!options.all && !info.state.running && !(f.status?.length || f.exited?.length)) continue;
+      if (!matchFilters(summary, info, f)) continue;
+      rows.push({ summary, rec });
+    }
+    rows.sort((a, b) => b.rec.created.localeCompare(a.rec.created));
+    // before/since are relative to other containers.
+    let out = rows.map((r) => r.summary);
+    for (const [key, pick] of [['before', (i: number) => out.slice(i + 1)], ['since', (i: number) => out.slice(0, i)]] as const) {
+      const v = f[key]?.[0];
+      if (v !== undefined) {
+        const i = out.findIndex((c) => c.id.startsWith(v) || c.names.includes(v));
+        out = i < 0 ? [] : pick(i);
+      }
+    }
+    if (options.limit !== undefined && options.limit > 0) out = out.slice(0, options.limit);
+    return out;
+  }
+
+  // ---- wait / logs / events ----------------------------------------------------------------------
+
+  async wait(ref: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<WaitResult> {
+    const id = await this.resolveId(ref);
+    const first = await this.readState(id);
+    let last = first;
+    const result = (s: MonitorState): WaitResult => (s.error ? { statusCode: s.exitCode, error: s.error } : { statusCode: s.exitCode });
+    // Unbounded by design (a container may run for months); the caller bounds it with `signal`.
+    for (let i = 0; ; i++) {
+      signal?.throwIfAborted();
+      if (!(await stat(`${this.containerDir(id)}/record.json`).then(() => true, () => false))) return result(last);
+      const s = await this.readState(id);
+      last = s;
+      const running = s.status === 'running' || s.status === 'restarting';
+      if (condition === 'not-running' && !running && (s.status !== 'created' || s.error)) return result(s);
+      if (condition === 'next-exit' && !running && s.status !== 'created' && s.finishedAt !== first.finishedAt) return result(s);
+      try {
+        await sleep(i < 50 ? 10 : 50, undefined, signal ? { signal } : undefined);
+      } catch {
+        signal?.throwIfAborted();
+      }
+    }
+  }
+
+  async *logs(ref: string, options: LogsOptions = {}): AsyncGenerator<LogEntry> {
+    const id = await this.resolveId(ref);
+    const path = `${this.containerDir(id)}/${id}-json.log`;
+    const wantOut = options.stdout ?? true;
+    const wantErr = options.stderr ?? true;
+    const isLive = async () => {
+      const s = await this.readState(id).catch(() => undefined);
+      return s !== undefined && (s.status === 'running' || s.status === 'restarting');
+    };
+    const opts = {
+      follow: options.follow ?? false,
+      isLive,
+      ...(options.since !== undefined ? { since: options.since } : {}),
+      ...(options.until !== undefined ? { until: options.until } : {}),
+      ...(options.tail !== undefined ? { tail: options.tail } : {}),
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    };
+    for await (const e of readJsonLog(path, opts)) {
+      if ((e.stream === 'stdout' && wantOut) || (e.stream === 'stderr' && wantErr)) yield { stream: e.stream, time: e.time, line: e.log };
+    }
+  }
+
+  async *events(options: EventsOptions = {}): AsyncGenerator<EngineEvent> {
+    const path = this.eventsPath;
+    await mkdir(this.root, { recursive: true });
+    let offset = 0;
+    const live = options.until === undefined || options.until * 1000 > Date.now();
+    if (options.since === undefined) offset = (await stat(path).catch(() => ({ size: 0 }))).size;
+    let carry = '';
+    for (let i = 0; ; i++) {
+      if (options.signal?.aborted) return;
+      const size = (await stat(path).catch(() => ({ size: 0 }))).size;
+      if (size > offset) {
+        const fh = await open(path, 'r');
+        const buf = Buffer.alloc(size - offset);
+        await fh.read(buf, 0, buf.length, offset);
+        await fh.close();
+        offset = size;
+        const lines = (carry + buf.toString('utf8')).split('\n');
+        carry = lines.pop() ?? '';
+        for (const l of lines) {
+          let e: EngineEvent;
+          try {
+            e = JSON.parse(l) as EngineEvent;
+          } catch {
+            continue;
+          }
+          if (options.since !== undefined && e.time < options.since) continue;
+          if (options.until !== undefined && e.time > options.until) return;
+          if (eventMatches(e, options.filters ?? {})) yield e;
+        }
+      }
+      if (!live || (options.until !== undefined && Date.now() / 1000 > options.until)) return;
+      try {
+        await sleep(50, undefined, options.signal ? { signal: options.signal } : undefined);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  // ---- attach ------------------------------------------------------------------------------------
+
+  async attach(ref: string, options: AttachOptions = {}): Promise<AttachStreams> {
+    const id = await this.resolveId(ref);
+    const rec = await this.readRecord(id);
+    const tty = rec.config.tty;
+    const stdout = new PassThrough();
+    const stderr = tty ? null : new PassThrough();
+    const wantIn = (options.stdin ?? false) && rec.config.openStdin;
+    const sockPath = `${this.runDir(id)}/${ATTACH_SOCKET}`;
+    const initial = await this.readState(id);
+    const fromStart = initial.status === 'created' || initial.status === 'exited';
+    let socket: net.Socket | undefined;
+    let closed = false;
+    const pendingIn: Buffer[] = [];
+    let inEnded = false;
+    const stdin = wantIn
+      ? new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          if (socket) socket.write(chunk, () => cb());
+          else {
+            pendingIn.push(Buffer.from(chunk));
+            cb();
+          }
+        },
+        final(cb) {
+          inEnded = true;
+          if (socket) socket.end();
+          cb();
+        },
+      })
+      : null;
+    let resolveDone!: () => void;
+    const done = new Promise<void>((r) => (resolveDone = r));
+    const finish = () => {
+      stdout.end();
+      stderr?.end();
+      resolveDone();
+    };
+    const connect = async () => {
+      // Until the monitor's socket appears (container still `created`), poll: bounded by a generous limit.
+      for (let i = 0; i < 6000 && !closed; i++) {
+        const s = await this.readState(id).catch(() => undefined);
+        if (s === undefined) return finish();
+        if (s.status === 'running' && isAlive(s.monitorPid)) {
+          const ok = await new Promise<boolean>((resolve) => {
+            const sock = net.connect(sockPath);
+            sock.once('connect', () => {
+              socket = sock;
+              resolve(true);
+            });
+            sock.once('error', () => resolve(false));
+          });
+          if (ok) break;
+        }
+        if (s.status === 'exited' && !fromStart) return finish();
+        if (s.status === 'exited' && s.finishedAt !== initial.finishedAt) {
+          // It ran and ended before we could connect: replay this run's output from the log.
+          for await (const e of this.logs(id, { since: Date.parse(s.startedAt) / 1000 - 0.001 })) (e.stream === 'stdout' || tty ? stdout : stderr!).write(e.line);
+          return finish();
+        }
+        await sleep(i < 200 ? 5 : 50);
+      }
+      if (!socket) return finish();
+      const sock = socket;
+      sock.write(`${JSON.stringify({ stdin: wantIn, stdout: options.stdout ?? true, stderr: options.stderr ?? true, fromStart })}\n`);
+      for (const b of pendingIn) sock.write(b);
+      if (inEnded) sock.end();
+      let buf: Buffer = Buffer.alloc(0);
+      sock.on('data', (d: Buffer) => {
+        buf = buf.length ? Buffer.concat([buf, d]) : d;
+        while (buf.length >= 8) {
+          const len = buf.readUInt32BE(4);
+          if (buf.length < 8 + len) break;
+          const payload = buf.subarray(8, 8 + len);
+          const target = buf[0] === 2 && stderr ? stderr : stdout;
+          target.write(Buffer.from(payload));
+          buf = buf.subarray(8 + len);
+        }
+      });
+      sock.on('close', finish);
+      sock.on('error', finish);
+    };
+    if (options.logs) {
+      for await (const e of this.logs(id)) (e.stream === 'stdout' || tty ? stdout : stderr!).write(e.line);
+    }
+    void connect();
+    this.#event('attach', id, { name: rec.name, image: rec.imageRef });
+    return {
+      tty,
+      stdin,
+      stdout,
+      stderr,
+      close() {
+        closed = true;
+        socket?.destroy();
+        finish();
+      },
+      done,
+    };
+  }
+
+  async resize(ref: string, _rows: number, _cols: number): Promise<void> {
+    // The TTY runs behind util-linux `script` (see runtime/oci-runtime.ts withPty); there is no pty master to
+    // resize from here. Accepted and ignored, as a daemon does for a container without a TTY.
+    await this.resolveId(ref);
+  }
+
+  // ---- exec --------------------------------------------------------------------------------------
+
+  async execCreate(ref: string, options: ExecOptions): Promise<string> {
+    const id = await this.resolveId(ref);
+    const s = await this.readState(id);
+    if (s.status !== 'running') throw new ContainerNotRunning(`Container ${id} is not running`, { id });
+    if (options.cmd.length === 0) throw new NoCommand('No exec command specified', { image: '' });
+    const execId = randomBytes(32).toString('hex');
+    this.#execs.set(execId, { id: execId, containerId: id, options, running: false, exitCode: null, pid: 0 });
+    const rec = await this.readRecord(id);
+    this.#event(`exec_create: ${options.cmd.join(' ')}`, id, { name: rec.name, image: rec.imageRef, execID: execId });
+    return execId;
+  }
+
+  async execInspect(execId: string): Promise<ExecInfo> {
+    const e = this.#execs.get(execId);
+    if (e === undefined) throw new NoSuchExec(`No such exec instance: ${execId}`, { id: execId });
+    return { id: e.id, containerId: e.containerId, running: e.running, exitCode: e.exitCode, pid: e.pid, options: e.options };
+  }
+
+  async execStart(execId: string): Promise<ExecSession> {
+    const e = this.#execs.get(execId);
+    if (e === undefined) throw new NoSuchExec(`No such exec instance: ${execId}`, { id: execId });
+    const rec = await this.readRecord(e.containerId);
+    const rt = await this.#runtime(rec.runtime);
+    const bundleSpec = JSON.parse(await readFile(`${this.containerDir(rec.id)}/bundle/config.json`, 'utf8')) as { process: Record<string, unknown> };
+    const rootfs = `${this.containerDir(rec.id)}/rootfs`;
+    const o = e.options;
+    const user = o.user ? await resolveUser(rootfs, o.user) : undefined;
+    const proc = {
+      ...bundleSpec.process,
+      terminal: o.tty ?? false,
+      args: [...o.cmd],
+      env: mergeEnv(bundleSpec.process.env as string[], o.env ?? []),
+      cwd: o.workingDir || (bundleSpec.process.cwd as string),
+      ...(user ? { user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) } } : {}),
+    };
+    delete (proc as Record<string, unknown>).consoleSize;
+    const tmp = `${this.runDir(rec.id)}/exec-${execId.slice(0, 12)}`;
+    await mkdir(tmp, { recursive: true });
+    await writeFile(`${tmp}/process.json`, JSON.stringify(proc));
+    const argv = execArgv(rt, rec.id, `${tmp}/process.json`, `${tmp}/pid`);
+    const full = o.tty ? withPty(argv) : argv;
+    // A streamed, possibly long-lived child: spawned here rather than through core/exec (see monitor.ts).
+    const child = spawn(full[0]!, full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    e.running = true;
+    const stdout = new PassThrough();
+    const stderr = o.tty ? null : new PassThrough();
+    child.stdout.pipe(stdout);
+    if (stderr) child.stderr.pipe(stderr);
+    else child.stderr.pipe(stdout);
+    if (!o.attachStdin) child.stdin.end();
+    child.stdin.on('error', () => undefined);
+    this.#event(`exec_start: ${o.cmd.join(' ')}`, rec.id, { name: rec.name, image: rec.imageRef, execID: execId });
+    void readFile(`${tmp}/pid`, 'utf8').then((p) => (e.pid = Number(p) || 0), () => undefined);
+    const exit = new Promise<number>((resolve) => {
+      child.on('close', (code, sig) => {
+        e.running = false;
+        e.exitCode = code ?? (sig ? 128 + (SIGNAL_NUMBERS[sig.replace(/^SIG/, '')] ?? 0) : 255);
+        void rm(tmp, { recursive: true, force: true });
+        this.#event('exec_die', rec.id, { name: rec.name, image: rec.imageRef, execID: execId, exitCode: String(e.exitCode) });
+        resolve(e.exitCode);
+      });
+      child.on('error', () => {
+        e.running = false;
+        e.exitCode = 126;
+        resolve(126);
+      });
+    });
+    const done = exit.then(() => undefined);
+    return {
+      id: execId,
+      exit,
+      streams: { tty: o.tty ?? false, stdin: o.attachStdin ? child.stdin : null, stdout, stderr, close: () => child.stdin.end(), done },
+    };
+  }
+
+  // ---- top / stats / cp / port / rename ------------------------------------------------------------
+
+  async top(ref: string, _psArgs = '-ef'): Promise<TopResult> {
+    const id = await this.resolveId(ref);
+    const rec = await this.readRecord(id);
+    const s = await this.readState(id);
+    if (s.status !== 'running') throw new ContainerNotRunning(`Container ${id} is not running`, { id });
+    const pids = await runtimePs(await this.#runtime(rec.runtime), id);
+    const titles = ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'];
+    const processes: string[][] = [];
+    const bootSec = Date.now() / 1000 - Number((await readFile('/proc/uptime', 'utf8')).split(' ')[0]);
+    for (const pid of pids) {
+      const stat0 = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      if (!stat0) continue;
+      const after = stat0.slice(stat0.lastIndexOf(')') + 2).split(' ');
+      const ppid = after[1] ?? '0';
+      const utime = Number(after[11]) + Number(after[12]);
+      const startTicks = Number(after[19]);
+      const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+      const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1] ?? '0';
+      const cmd = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean).join(' ');
+      const started = new Date((bootSec + startTicks / 100) * 1000);
+      const t = Math.floor(utime / 100);
+      const time = `${String(Math.floor(t / 3600)).padStart(2, '0')}:${String(Math.floor((t % 3600) / 60)).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}`;
+      processes.push([uid === '0' ? 'root' : uid, String(pid), ppid, '0', started.toISOString().slice(11, 16), '?', time, cmd]);
+    }
+    return { titles, processes };
+  }
+
+  async stats(ref: string): Promise<StatsSample> {
+    const id = await this.resolveId(ref);
+    const rec = await this.readRecord(id);
+    const s = await this.readState(id);
+    const v2 = await isCgroupV2();
+    const cg = `/berth/${id}`;
+    const num = async (p: string) => Number((await readFile(p, 'utf8').catch(() => '0')).trim().split(/\s+/)[0]) || 0;
+    let cpu = 0, mem = 0, limit = 0, pids = 0;
+    if (s.status === 'running') {
+      if (v2) {
+        const cpuStat = await readFile(`/sys/fs/cgroup${cg}/cpu.stat`, 'utf8').catch(() => '');
+        cpu = (Number(/usage_usec (\d+)/.exec(cpuStat)?.[1]) || 0) * 1000;
+        mem = await num(`/sys/fs/cgroup${cg}/memory.current`);
+        const max = (await readFile(`/sys/fs/cgroup${cg}/memory.max`, 'utf8').catch(() => 'max')).trim();
+        limit = max === 'max' ? 0 : Number(max);
+        pids = await num(`/sys/fs/cgroup${cg}/pids.current`);
+      } else {
+        cpu = await num(`/sys/fs/cgroup/cpuacct${cg}/cpuacct.usage`);
+        mem = await num(`/sys/fs/cgroup/memory${cg}/memory.usage_in_bytes`);
+        limit = await num(`/sys/fs/cgroup/memory${cg}/memory.limit_in_bytes`);
+        pids = await num(`/sys/fs/cgroup/pids${cg}/pids.current`);
+      }
+    }
+    const totalMem = Number(/MemTotal:\s+(\d+)/.exec(await readFile('/proc/meminfo', 'utf8'))?.[1] ?? 0) * 1024;
+    if (limit === 0 || limit > totalMem) limit = totalMem;
+    const statLine = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+    const systemCpuNs = (statLine.reduce((a, b) => a + (b || 0), 0) * 1e9) / 100;
+    const cpus = (await readFile('/proc/stat', 'utf8')).split('\n').filter((l) => /^cpu\d/.test(l)).length;
+    const netc = s.status === 'running' && rec.network.netns && rec.network.mode === 'bridge' ? await endpointCounters(rec.network.netns) : { rxBytes: 0, txBytes: 0 };
+    return {
+      id, name: rec.name, read: nowRfc3339(), cpuTotalNs: cpu, systemCpuNs, onlineCpus: cpus, cpuPercent: 0,
+      memoryUsage: mem, memoryLimit: limit, pids, netRxBytes: netc.rxBytes, netTxBytes: netc.txBytes, blockRead: 0, blockWrite: 0,
+    };
+  }
+
+  /** Host path for a path inside the container: through binds/volumes, else the rootfs. */
+  async #hostPath(rec: ContainerRecord, path: string): Promise<string> {
+    const norm = `/${path.split('/').filter((p) => p && p !== '.').join('/')}`;
+    if (norm.split('/').includes('..')) throw new InvalidOption(`Invalid path ${JSON.stringify(path)}`, { option: 'path', value: path });
+    const m = [...rec.mounts].filter((x) => x.type !== 'tmpfs').sort((a, b) => b.destination.length - a.destination.length)
+      .find((x) => norm === x.destination || norm.startsWith(`${x.destination}/`));
+    if (m) return `${m.source}${norm.slice(m.destination.length)}`;
+    const rootfs = await this.images.mountRootfs(rec.id, rec.imageId, this.containerDir(rec.id));
+    return `${rootfs}${norm === '/' ? '' : norm}`;
+  }
+
+  async copyFrom(ref: string, path: string): Promise<Readable> {
+    const id = await this.resolveId(ref);
+    const rec = await this.readRecord(id);
+    return copyFromDir(await this.#hostPath(rec, path));
+  }
+
+  async copyTo(ref: string, path: string, tar: Readable): Promise<void> {
+    const id = await this.resolveId(ref);
+    const rec = await this.readRecord(id);
+    await copyToDir(await this.#hostPath(rec, path), tar);
+  }
+
+  async rename(ref: string, newName: string): Promise<void> {
+    const id = await this.resolveId(ref);
+    const rec = await this.readRecord(id);
+    const name = newName.startsWith('/') ? newName.slice(1) : newName;
+    if (name === rec.name) throw new InvalidOption(`Renaming a container with the same name as its current name`, { option: 'name', value: name });
+    await this.#claimName(name, id);
+    const old = rec.name;
+    rec.name = name;
+    await writeFileAtomic(`${this.containerDir(id)}/record.json`, JSON.stringify(rec, null, 1));
+    await this.#releaseName(old, id);
+    this.#event('rename', id, { name, oldName: `/${old}`, image: rec.imageRef });
+  }
+
+  // ---- restore -----------------------------------------------------------------------------------
+
+  async restore(): Promise<string[]> {
+    const started: string[] = [];
+    for (const id of await this.#ids()) {
+      let rec: ContainerRecord;
+      try {
+        rec = await this.readRecord(id);
+      } catch {
+        continue;
+      }
+      const raw = JSON.parse(await readFile(`${this.containerDir(id)}/state.json`, 'utf8').catch(() => '{}')) as Partial<MonitorState>;
+      const s = await this.readState(id);
+      if (raw.status !== s.status) await this.#writeState(id, s); // persist the correction
+      const policy = rec.hostConfig.restartPolicy?.name ?? 'no';
+      const wasUp = raw.status === 'running' || raw.status === 'restarting';
+      const want = policy === 'always' ? !s.manuallyStopped || wasUp : policy === 'unless-stopped' ? !s.manuallyStopped : false;
+      if (s.status === 'running' || s.status === 'restarting' || !want) continue;
+      if (rec.hostConfig.autoRemove) continue;
+      try {
+        await this.start(id);
+        started.push(id);
+      } catch (err) {
+        this.#note(`Restoring container ${id.slice(0, 12)}: ${(err as Error).message}`);
+      }
+    }
+    return started;
+  }
+}
+
+// ---- helpers -------------------------------------------------------------------------------------
+
+/** Spawn the detached monitor and wait for its first report on fd 3. */
+async function spawnMonitor(dir: string): Promise<{ pid: number } | { error: string }> {
+  const main = fileURLToPath(new URL('./monitor-main.js', import.meta.url));
+  // Detached and in its own session: it must outlive the CLI or daemon that started it.
+  const child = spawn(process.execPath, [...MONITOR_NODE_FLAGS, main, dir], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+    cwd: '/',
+  });
+  const pipe = child.stdio[3] as Readable;
+  let text = '';
+  const report = await new Promise<string>((resolve) => {
+    const timer = setTimeout(() => resolve('{"error":"monitor did not report within 60 s"}'), 60_000);
+    pipe.on('data', (d: Buffer) => {
+      text += d.toString('utf8');
+      if (text.includes('\n')) {
+        clearTimeout(timer);
+        resolve(text.slice(0, text.indexOf('\n')));
+      }
+    });
+    pipe.on('close', () => {
+      clearTimeout(timer);
+      resolve(text || '{"error":"monitor exited before reporting"}');
+    });
+  });
+  pipe.destroy();
+  child.unref();
+  return JSON.parse(report) as { pid: number } | { error: string };
+}
+
+/** Keep the per-container monitor small: tiny heaps, no background compiler threads. */
+export const MONITOR_NODE_FLAGS = ['--max-old-space-size=16', '--max-semi-space-size=1', '--v8-pool-size=0', '--stack-size=512'];
+
+const ADJECTIVES = ['admiring', 'brave', 'calm', 'eager', 'focused', 'gentle', 'happy', 'jolly', 'keen', 'lucid', 'nifty', 'quirky', 'serene', 'vivid', 'zealous'];
+const NOUNS = ['babbage', 'curie', 'darwin', 'euler', 'fermi', 'galileo', 'hopper', 'kepler', 'lovelace', 'noether', 'pascal', 'ritchie', 'turing', 'wozniak'];
+
+/** docker-style adjective_surname, derived from the id (unique enough; a clash retries with the id). */
+export function generatedName(id: string): string {
+  const a = Number.parseInt(id.slice(0, 4), 16);
+  const b = Number.parseInt(id.slice(4, 8), 16);
+  return `${ADJECTIVES[a % ADJECTIVES.length]}_${NOUNS[b % NOUNS.length]}_${id.slice(8, 12)}`;
+}
+
+/** docker's Status column. */
+export function statusText(state: ContainerState, restartCount: number, now = Date.now()): string {
+  const ago = (t: string) => humanDuration(now - Date.parse(t));
+  switch (state.status) {
+    case 'running': return `Up ${ago(state.startedAt)}`;
+    case 'restarting': return `Restarting (${state.exitCode}) ${ago(state.finishedAt)} ago`;
+    case 'exited': return state.finishedAt === ZERO_TIME ? `Exited (${state.exitCode})` : `Exited (${state.exitCode}) ${ago(state.finishedAt)} ago`;
+    case 'created': return 'Created';
+    case 'removing': return 'Removal In Progress';
+    case 'dead': return 'Dead';
+    default: return restartCount ? state.status : state.status;
+  }
+}
+
+function matchLabels(labels: Readonly<Record<string, string>>, wanted: readonly string[]): boolean {
+  return wanted.every((w) => {
+    const i = w.indexOf('=');
+    return i < 0 ? w in labels : labels[w.slice(0, i)] === w.slice(i + 1);
+  });
+}
+
+function matchFilters(c: ContainerSummary, info: ContainerInfo, f: Readonly<Record<string, readonly string[]>>): boolean {
+  const any = (key: string, pred: (v: string) => boolean) => (f[key]?.length ? f[key]!.some(pred) : true);
+  return any('id', (v) => c.id.startsWith(v)) &&
+    any('name', (v) => c.names.some((n) => n.includes(v.replace(/^\//, '')))) &&
+    matchLabels(c.labels, f.label ?? []) &&
+    any('status', (v) => v === c.state) &&
+    any('exited', (v) => c.state === 'exited' && Number(v) === info.state.exitCode) &&
+    any('ancestor', (v) => c.image === v || c.image === `${v}:latest` || c.imageId.replace('sha256:', '').startsWith(v.replace('sha256:', ''))) &&
+    any('network', (v) => v === c.networkMode) &&
+    any('publish', (v) => c.ports.some((p) => `${p.containerPort}/${p.protocol}`.startsWith(v) || String(p.hostPort) === v)) &&
+    any('volume', (v) => c.mounts.some((m) => m.name === v || m.destination === v || m.source === v));
+}
+
+function eventMatches(e: EngineEvent, f: Readonly<Record<string, readonly string[]>>): boolean {
+  const any = (key: string, pred: (v: string) => boolean) => (f[key]?.length ? f[key]!.some(pred) : true);
+  return any('type', (v) => v === e.type) &&
+    any('event', (v) => e.action === v || e.action.startsWith(`${v}:`)) &&
+    any('container', (v) => e.id.startsWith(v) || e.attributes.name === v) &&
+    any('image', (v) => e.attributes.image === v) &&
+    matchLabels(e.attributes, f.label ?? []);
+}
+
+export type { PublishedPort };

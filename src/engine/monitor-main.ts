@@ -1,0 +1,38 @@
+/**
+ * Entry point of the per-container monitor process (spawned detached by Engine.start).
+ * argv: <container dir>. Reports `{"pid":N}` or `{"error":"…"}` as one line on fd 3, then keeps running
+ * until the container has exited for good (see runtime/monitor.ts).
+ */
+import { closeSync, readFileSync, writeSync } from 'node:fs';
+import { runMonitor, type MonitorConfig } from '../runtime/index.js';
+import { Engine, type ContainerRecord } from './engine.js';
+import { LocalImages } from './images.js';
+
+const dir = process.argv[2];
+if (dir === undefined) throw new Error('usage: monitor-main <container dir>');
+const config = JSON.parse(readFileSync(`${dir}/monitor.json`, 'utf8')) as MonitorConfig;
+const record = JSON.parse(readFileSync(`${dir}/record.json`, 'utf8')) as ContainerRecord;
+const engineOptions = { root: record.engine.root, runRoot: record.engine.runRoot, bridge: record.engine.bridge, subnet: record.engine.subnet };
+let reported = false;
+const report = (msg: object) => {
+  if (reported) return;
+  reported = true;
+  try {
+    writeSync(3, `${JSON.stringify(msg)}\n`);
+    closeSync(3);
+  } catch {
+    /* the starter went away; nothing to tell */
+  }
+};
+process.on('SIGHUP', () => undefined);
+process.on('SIGPIPE', () => undefined);
+try {
+  const engine = new Engine(new LocalImages(record.engine.root), engineOptions);
+  await runMonitor(config, {
+    beforeStart: () => engine.ensureNetwork(record),
+    onAutoRemove: async () => engine.removeStopped(JSON.parse(readFileSync(`${dir}/record.json`, 'utf8')) as ContainerRecord, true),
+  }, report);
+} catch (err) {
+  report({ error: err instanceof Error ? err.message : String(err) });
+}
+process.exit(0);

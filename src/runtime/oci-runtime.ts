@@ -1,0 +1,143 @@
+/**
+ * The only place that knows crun's and runc's command lines.
+ *
+ * crun 1.8.1 refuses hybrid cgroup hosts (v1 controllers plus a v2 mount whose cgroup.controllers is not
+ * empty, here `hugetlb`), even with --cgroup-manager=disabled. Without touching the host we run every crun
+ * command inside a private mount namespace (`unshare -m`, private propagation) where /dev/null is bound over
+ * that one file; crun then sees a pure v1 host. If that wrapper cannot be set up, we fall back to runc and
+ * say so through `onNote`.
+ */
+import { readFile } from 'node:fs/promises';
+import { exec, which } from '../core/index.js';
+import { RuntimeFailed, RuntimeUnavailable } from './errors.js';
+
+export type RuntimeName = 'crun' | 'runc';
+
+export const HYBRID_CONTROLLERS_FILE = '/sys/fs/cgroup/unified/cgroup.controllers';
+
+export interface RuntimeCommand {
+  readonly name: RuntimeName;
+  /** Absolute path of the runtime binary. */
+  readonly binary: string;
+  /** argv prefix to put before the runtime's own arguments (the hybrid-cgroup wrapper for crun). */
+  readonly wrapper: readonly string[];
+  /** --root: the runtime's state directory. */
+  readonly stateRoot: string;
+}
+
+/** True when the host is cgroup-hybrid in the way crun 1.8 refuses (v2 mount with controllers). */
+export async function isHybridCgroupHost(): Promise<boolean> {
+  try {
+    return (await readFile(HYBRID_CONTROLLERS_FILE, 'utf8')).trim() !== '';
+  } catch {
+    return false;
+  }
+}
+
+export function hybridWrapper(): string[] {
+  return ['unshare', '-m', '--propagation', 'private', 'sh', '-c', `mount --bind /dev/null ${HYBRID_CONTROLLERS_FILE} && exec "$@"`, 'sh'];
+}
+
+const resolved = new Map<string, Promise<RuntimeCommand>>();
+
+/**
+ * Find the runtime to use for `wanted`. crun on a hybrid host gets the wrapper (probed once); when the
+ * probe fails, runc is used instead and a note explains why.
+ */
+export function resolveRuntime(wanted: RuntimeName, stateBase: string, onNote: (note: string) => void = () => undefined): Promise<RuntimeCommand> {
+  const key = `${wanted}\0${stateBase}`;
+  let p = resolved.get(key);
+  if (p === undefined) {
+    p = doResolve(wanted, stateBase, onNote);
+    resolved.set(key, p);
+    p.catch(() => resolved.delete(key));
+  }
+  return p;
+}
+
+async function doResolve(wanted: RuntimeName, stateBase: string, onNote: (note: string) => void): Promise<RuntimeCommand> {
+  const binary = await which(wanted);
+  if (binary === undefined) {
+    if (wanted === 'crun') {
+      onNote('crun is not installed; using runc');
+      return doResolve('runc', stateBase, onNote);
+    }
+    throw new RuntimeUnavailable(`OCI runtime ${JSON.stringify(wanted)} is not installed (Debian package ${JSON.stringify(wanted)})`, { runtime: wanted, reason: 'missing' });
+  }
+  const stateRoot = `${stateBase}/${wanted}`;
+  if (wanted === 'crun' && (await isHybridCgroupHost())) {
+    const wrapper = hybridWrapper();
+    const probe = await exec([...wrapper, binary, '--version'], { check: false }).catch((e: unknown) => ({ exitCode: -1, stderr: Buffer.from(String(e)) }));
+    if (probe.exitCode !== 0) {
+      const reason = probe.stderr.toString().trim();
+      onNote(`crun refuses this hybrid cgroup host and the private-mount-namespace workaround failed (${reason}); falling back to runc`);
+      return doResolve('runc', stateBase, onNote);
+    }
+    return { name: 'crun', binary, wrapper, stateRoot };
+  }
+  return { name: wanted, binary, wrapper: [], stateRoot };
+}
+
+/** Full argv for a runtime subcommand. */
+export function runtimeArgv(rt: RuntimeCommand, ...args: string[]): string[] {
+  return [...rt.wrapper, rt.binary, '--root', rt.stateRoot, ...args];
+}
+
+async function run(rt: RuntimeCommand, args: string[], check = true): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+  const argv = runtimeArgv(rt, ...args);
+  const r = await exec(argv, { check: false, pkg: rt.name });
+  const out = { exitCode: r.exitCode, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8').trim() };
+  if (check && r.exitCode !== 0) {
+    throw new RuntimeFailed(`${rt.name} ${args[0] ?? ''} failed: ${out.stderr || `exit ${r.exitCode}`}`, { runtime: rt.name, argv, stderr: out.stderr });
+  }
+  return out;
+}
+
+export interface RuntimeState {
+  readonly id: string;
+  readonly pid: number;
+  readonly status: string; // creating | created | running | stopped | paused
+}
+
+export async function runtimeState(rt: RuntimeCommand, id: string): Promise<RuntimeState | undefined> {
+  const r = await run(rt, ['state', id], false);
+  if (r.exitCode !== 0) return undefined;
+  const s = JSON.parse(r.stdout) as { id: string; pid: number; status: string };
+  return { id: s.id, pid: s.pid, status: s.status };
+}
+
+export async function runtimeKill(rt: RuntimeCommand, id: string, signal: string, all = false): Promise<void> {
+  await run(rt, ['kill', ...(all ? ['--all'] : []), id, signal]);
+}
+
+export async function runtimeDelete(rt: RuntimeCommand, id: string): Promise<void> {
+  const r = await run(rt, ['delete', '--force', id], false);
+  if (r.exitCode !== 0 && !/does not exist|not found|no such/i.test(r.stderr)) {
+    throw new RuntimeFailed(`${rt.name} delete failed: ${r.stderr}`, { runtime: rt.name, argv: ['delete', id], stderr: r.stderr });
+  }
+}
+
+export async function runtimePs(rt: RuntimeCommand, id: string): Promise<number[]> {
+  const r = await run(rt, ['ps', '--format', 'json', id]);
+  return JSON.parse(r.stdout || '[]') as number[];
+}
+
+/** argv for a foreground `run` (the monitor spawns it and stays its parent). */
+export function runArgv(rt: RuntimeCommand, id: string, bundle: string, pidFile: string): string[] {
+  return runtimeArgv(rt, 'run', '--bundle', bundle, '--pid-file', pidFile, id);
+}
+
+/** argv for `exec` with a process.json. */
+export function execArgv(rt: RuntimeCommand, id: string, processJson: string, pidFile: string): string[] {
+  return runtimeArgv(rt, 'exec', '--process', processJson, '--pid-file', pidFile, id);
+}
+
+/**
+ * A TTY container needs a pty on the runtime's own stdio: crun/runc in the foreground copy between their
+ * terminal and the container's (they fail on pipes). util-linux `script` supplies one; its -e keeps the exit
+ * code. Node cannot receive the pty master over --console-socket (SCM_RIGHTS), hence this route.
+ */
+export function withPty(argv: readonly string[]): string[] {
+  const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return ['script', '-q', '-e', '-f', '-c', quoted, '/dev/null'];
+}
