@@ -6,17 +6,19 @@ import { ApiBadRequest, ApiBodyTooLarge } from './errors.js';
 /** JSON request bodies are small (a container create body is a few KiB); anything above is refused. */
 export const JSON_BODY_LIMIT = 1 << 20;
 
+/** After the limit, this much more is read and dropped so the client sees the 400 instead of a reset. */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
+
 export async function readBody(stream: Readable, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
     const b = chunk as Buffer;
     size += b.length;
-    if (size > limit) {
-      throw new ApiBodyTooLarge(`Request body exceeds ${limit} bytes`, { limit });
-    }
-    chunks.push(b);
+    if (size > limit + DRAIN_LIMIT) break;
+    if (size <= limit) chunks.push(b);
   }
+  if (size > limit) throw new ApiBodyTooLarge(`Request body exceeds ${limit} bytes`, { limit });
   return Buffer.concat(chunks);
 }
 
@@ -32,8 +34,7 @@ export function parseJsonBody(body: Buffer): unknown {
 
 export async function readJson(req: IncomingMessage): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > JSON_BODY_LIMIT) {
-    req.resume();
+  if (declared > JSON_BODY_LIMIT + DRAIN_LIMIT) {
     throw new ApiBodyTooLarge(`Request body exceeds ${JSON_BODY_LIMIT} bytes`, { limit: JSON_BODY_LIMIT });
   }
   return parseJsonBody(await readBody(req, JSON_BODY_LIMIT));

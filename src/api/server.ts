@@ -87,7 +87,10 @@ export class ApiServer {
     const started = process.hrtime.bigint();
     const method = req.method ?? 'GET';
     const controller = new AbortController();
-    (socket ?? req.socket).once('close', () => controller.abort());
+    if (socket !== undefined) socket.once('close', () => controller.abort());
+    else res.once('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
     res.setHeader('Server', this.#serverHeader);
     res.setHeader('Api-Version', '1.50');
     res.setHeader('Ostype', 'linux');
