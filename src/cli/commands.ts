@@ -17,3 +17,4 @@ export const COMMANDS: ReadonlyMap<string, CommandEntry> = new Map<string, Comma
   ['admin', { summary: 'Same as `berth ostree admin` (deployments, boot entries)', load: () => import('./admin/index.js') }],
   ['db', { summary: 'Package-level diff and list of OS commits (db diff, db list)', load: () => import('./compose/db.js') }],
 ]);
+  ['ostree', { summary: 'A drop-in for the ostree command: init, commit, checkout, refs, rev-parse, config, …', load: () => import('./ostree/index.js') }],

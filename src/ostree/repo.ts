@@ -122,7 +122,7 @@ export class Repo {
       text = await fsp.readFile(path.join(root, 'config'), 'utf8');
     } catch (err) {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) {
-        throw new RepoNotFound(`opening repo: opendir(objects): No such file or directory`, { path: root }, { cause: err });
+        throw new RepoNotFound(`opening repo: opendir(${repoPath}): No such file or directory`, { path: root }, { cause: err });
       }
       throw err;
     }
@@ -143,9 +143,15 @@ export class Repo {
     this.#config = config;
   }
 
-  /** `[core] fsync` (default true): when false, no syncfs before objects become visible. */
+  #fsyncOverride: boolean | undefined;
+
+  /** `[core] fsync` (default true), or the `--fsync=` of one command: when false, no syncfs before objects become visible. */
   get fsyncEnabled(): boolean {
-    return this.#config.getBoolean('core', 'fsync') ?? true;
+    return this.#fsyncOverride ?? this.#config.getBoolean('core', 'fsync') ?? true;
+  }
+
+  setFsync(enabled: boolean): void {
+    this.#fsyncOverride = enabled;
   }
 
   get zlibLevel(): number {
