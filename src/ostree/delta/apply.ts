@@ -146,9 +146,8 @@ export async function executePart(store: LooseStore, name: string, index: number
   }
   const { compression, body } = delta.splitPartFile(file);
   const bytes = compression === delta.COMPRESSION_XZ ? await xzDecompress(body) : body;
-  if (bytes.length !== header.uncompressedSize) {
-    throw new StaticDeltaBadOps(`Part ${index} of delta ${name} is ${bytes.length} bytes, expected ${header.uncompressedSize}`, { name, part: index, reason: 'size' });
-  }
+  // header.uncompressedSize is the total size of the objects the part produces (ostree's
+  // "usize"), not of the payload; the ops are checked object by object instead.
   const part = delta.decodePartPayload(bytes);
   const objects = header.objects;
   const bad = (reason: string): never => {

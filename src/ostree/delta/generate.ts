@@ -58,10 +58,12 @@ interface PartBuilder {
   size: number;
   readonly ops: delta.OpWriter;
   readonly objects: delta.ObjectRef[];
+  /** Sum of the sizes of the objects this part produces (ostree's part "usize"). */
+  objectBytes: number;
 }
 
 function newPart(): PartBuilder {
-  return { modes: [], modeIndex: new Map(), xattrs: [], xattrIndex: new Map(), chunks: [], size: 0, ops: new delta.OpWriter(), objects: [] };
+  return { modes: [], modeIndex: new Map(), xattrs: [], xattrIndex: new Map(), chunks: [], size: 0, ops: new delta.OpWriter(), objects: [], objectBytes: 0 };
 }
 
 function addPayload(p: PartBuilder, bytes: Uint8Array): number {
@@ -198,6 +200,7 @@ export async function generateStaticDelta(store: LooseStore, options: GenerateOp
     const off = addPayload(p, bytes);
     p.ops.spliceMeta(bytes.length, off);
     p.objects.push({ objtype: OBJTYPE[m.type], checksum: m.checksum });
+    p.objectBytes += bytes.length;
     stats.meta++;
     roll();
   }
@@ -227,6 +230,7 @@ export async function generateStaticDelta(store: LooseStore, options: GenerateOp
         p.ops.close();
         p.ops.unsetReadSource();
         p.objects.push({ objtype: 1, checksum });
+        p.objectBytes += size;
         stats.bsdiff++;
         roll();
         continue;
@@ -245,6 +249,7 @@ export async function generateStaticDelta(store: LooseStore, options: GenerateOp
     const off = addPayload(p, data);
     p.ops.spliceContent(modeIdx(p, obj.header), xattrIdx(p, obj.header), data.length, off);
     p.objects.push({ objtype: 1, checksum });
+    p.objectBytes += data.length;
     stats.spliced++;
     roll();
   }
@@ -264,7 +269,7 @@ export async function generateStaticDelta(store: LooseStore, options: GenerateOp
     const xz = await xzCompress(body, options.xzPreset ?? 9);
     const file = xz.length < body.length ? delta.joinPartFile(delta.COMPRESSION_XZ, xz) : delta.joinPartFile(delta.COMPRESSION_NONE, body);
     partFiles.push(file);
-    headers.push({ version: 0, checksum: sha256Hex(file), compressedSize: file.length, uncompressedSize: body.length, objects: p.objects });
+    headers.push({ version: 0, checksum: sha256Hex(file), compressedSize: file.length, uncompressedSize: p.objectBytes, objects: p.objects });
   }
 
   const inline = options.inline === true || options.filename !== undefined;
