@@ -13,3 +13,4 @@ export * as delta from './delta/index.js';
 export * from './ostree/index.js';
 export * from './keyfile.js';
 export * from './docker-stream.js';
+export * from './rpm-header.js';
