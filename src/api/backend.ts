@@ -31,12 +31,16 @@ export interface RegistryAuth {
   readonly serverAddress?: string;
 }
 
-/** Docker's JSON progress message, engine-side: `{status,id,progress,current,total}`. */
+/**
+ * Docker's JSON progress message as the image side produces it (`{status, id, progressDetail, aux}`);
+ * the API adds the rendered `progress` bar. Pull and push emit every line, including the final
+ * `Digest:` / `Status:` lines and the push's `aux` record.
+ */
 export interface ProgressUpdate {
   readonly status: string;
   readonly id?: string;
-  readonly current?: number;
-  readonly total?: number;
+  readonly progressDetail?: { readonly current?: number; readonly total?: number };
+  readonly aux?: Readonly<Record<string, unknown>>;
 }
 export type ProgressSink = (update: ProgressUpdate) => void;
 

@@ -63,12 +63,17 @@ export function humanSize(bytes: number): string {
 
 /** Engine progress → Docker JSONMessage. */
 export function toJsonMessage(update: ProgressUpdate): Record<string, unknown> {
-  const msg: Record<string, unknown> = { status: update.status };
+  const msg: Record<string, unknown> = {};
+  if (update.status !== '' || update.aux === undefined) msg.status = update.status;
   if (update.id !== undefined) msg.id = update.id;
-  if (update.current !== undefined) {
-    const total = update.total ?? 0;
-    msg.progressDetail = total > 0 ? { current: update.current, total } : { current: update.current };
-    msg.progress = progressBar(update.current, total);
+  const d = update.progressDetail;
+  if (d !== undefined) {
+    msg.progressDetail = { ...d };
+    if (d.current !== undefined) msg.progress = progressBar(d.current, d.total ?? 0);
+  }
+  if (update.aux !== undefined) {
+    msg.progressDetail ??= {};
+    msg.aux = { ...update.aux };
   }
   return msg;
 }

@@ -11,6 +11,7 @@ export interface CommandEntry {
 
 export const COMMANDS: ReadonlyMap<string, CommandEntry> = new Map<string, CommandEntry>([
   ['version', { summary: 'Print berth’s version', load: () => import('./version.js') }],
+  ['daemon', { summary: 'Run berthd: the host daemon with the Docker Engine API socket (docker CLI compatible)', load: () => import('./daemon.js') }],
   ['tour', { summary: 'A guided tour: init a repo under ./.berth, commit, log, diff, checkout', load: () => import('./tour.js') }],
   ['compose', { summary: 'Compose an OS tree from packages (compose tree) or a bootable disk (compose image)', load: () => import('./compose/compose.js') }],
   ['host', { summary: 'The atomic host: status, upgrade, deploy, rebase, rollback, kargs, cleanup, health-check', load: () => import('./host/index.js') }],

@@ -36,9 +36,8 @@ async function pull(backend: ApiBackend, ctx: RouteContext): Promise<void> {
   const out = new JsonLines(ctx.res);
   const controller = new AbortController();
   ctx.signal.addEventListener('abort', () => controller.abort());
-  let result: Awaited<ReturnType<ImageBackend['pull']>>;
   try {
-    result = await images(backend).pull(ref, {
+    await images(backend).pull(ref, {
       ...(auth !== undefined ? { auth } : {}),
       onProgress: (u) => out.write(toJsonMessage(u)),
       signal: controller.signal,
@@ -49,8 +48,6 @@ async function pull(backend: ApiBackend, ctx: RouteContext): Promise<void> {
     out.end();
     return;
   }
-  out.write({ status: `Digest: ${result.digest}` });
-  out.write({ status: result.fresh ? `Status: Downloaded newer image for ${result.ref}` : `Status: Image is up to date for ${result.ref}` });
   out.end();
 }
 
@@ -60,11 +57,9 @@ async function push(backend: ApiBackend, ctx: RouteContext): Promise<void> {
   const store = images(backend);
   await store.inspect(ref); // 404 before the stream starts
   const out = new JsonLines(ctx.res);
-  out.write({ status: `The push refers to repository [${ctx.params.name!}]` });
+  out.start();
   try {
-    const r = await store.push(ref, { ...(auth !== undefined ? { auth } : {}), onProgress: (u) => out.write(toJsonMessage(u)), signal: ctx.signal });
-    out.write({ status: `${r.tag}: digest: ${r.digest} size: ${r.size}` });
-    out.write({ progressDetail: {}, aux: { Tag: r.tag, Digest: r.digest, Size: r.size } });
+    await store.push(ref, { ...(auth !== undefined ? { auth } : {}), onProgress: (u) => out.write(toJsonMessage(u)), signal: ctx.signal });
   } catch (err) {
     out.error(err instanceof Error ? err.message : String(err));
   }
