@@ -19,3 +19,4 @@ export { RepoReader, type LoadedFile } from './reader.js';
 export { traverseCommit, newReachable, objectKey, splitObjectKey, type Reachable, type ObjectKey, type TraverseOptions } from './traverse.js';
 export { fsckRepo, type FsckEvent, type FsckOptions, type FsckResult } from './fsck.js';
 export * from './maint-errors.js';
+export { commitHistory, contentChecksumOf, type LogEntry } from './log.js';
