@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { needRoot, needTools } from '../core/test-support.js';
 import { exec } from '../core/index.js';
 import { blsGet, originForRefspec, parseBlsEntry } from '../formats/index.js';
-import { cleanup, deploy, finalizeStaged, InjectedFault, OstreeCliRepo, stage, Sysroot, writeDeployments, type Failpoint, type SysrootOptions } from './index.js';
+import { cleanup, deploy, finalizeStaged, InjectedFault, BerthRepo, stage, Sysroot, writeDeployments, type Failpoint, type SysrootOptions } from './index.js';
 import { makeTree, ostreeAdmin, ostreeCommit, ostreeSysroot, tmpfsDir } from './testing.js';
 
 interface Env {
@@ -18,7 +18,7 @@ interface Env {
 }
 
 function opts(root: string, extra: Partial<SysrootOptions> = {}): SysrootOptions {
-  return { path: path.join(root, 'sysroot'), runDir: path.join(root, 'rundir'), openRepo: async (p) => new OstreeCliRepo(p), ...extra };
+  return { path: path.join(root, 'sysroot'), runDir: path.join(root, 'rundir'), openRepo: async (p) => BerthRepo.open(p), ...extra };
 }
 
 async function defaultEntryOptions(sysroot: string): Promise<string> {

@@ -10,3 +10,4 @@ export { diffEtc, mergeEtc, type EtcMergeReport, type EtcChange } from './etc-me
 export { findKernel, type KernelLayout } from './kernel.js';
 export { OstreeCliRepo } from './ostree-cli-repo.js';
 export { bootCheck, markTentative, readBootState, recordBoot, healthChecksOf, bootStatePath, DEFAULT_MAX_BOOT_ATTEMPTS, type BootOutcome, type BootState, type HealthCheck } from './health.js';
+export { BerthRepo } from './repo-adapter.js';

@@ -5,11 +5,11 @@ import * as path from 'node:path';
 import { needRoot, needTools } from '../core/test-support.js';
 import { exec } from '../core/index.js';
 import { originForRefspec } from '../formats/index.js';
-import { Sysroot, deploy, OstreeCliRepo, cleanup } from './index.js';
+import { Sysroot, deploy, OstreeCliRepo, BerthRepo, cleanup } from './index.js';
 import { makeTree, ostreeAdmin, ostreeCommit, ostreeSysroot, tmpfsDir } from './testing.js';
 
 function open(s: string, extra: Partial<Parameters<typeof Sysroot.load>[0]> = {}): Promise<Sysroot> {
-  return Sysroot.load({ path: s, openRepo: async (p) => new OstreeCliRepo(p), ...extra });
+  return Sysroot.load({ path: s, openRepo: async (p) => (process.env.BERTH_SYSROOT_REPO === 'cli' ? new OstreeCliRepo(p) : BerthRepo.open(p)), ...extra });
 }
 
 /** Every file, dir and symlink under `root` (relative), with link targets and file bytes. */

@@ -6,13 +6,13 @@
  * - BERTH_RUNDIR: per-boot state directory (default /run).
  */
 import type { CommandContext } from '../context.js';
-import { OstreeCliRepo, Sysroot } from '../../sysroot/index.js';
+import { BerthRepo, OstreeCliRepo, Sysroot } from '../../sysroot/index.js';
 
 export function openSysroot(ctx: CommandContext, sysrootPath: string | undefined): Promise<Sysroot> {
   const log = (line: string) => ctx.stdout.write(`${line}\n`);
   return Sysroot.load({
     path: sysrootPath ?? '/',
-    openRepo: async (p) => new OstreeCliRepo(p),
+    openRepo: async (p) => (ctx.env.BERTH_SYSROOT_REPO === 'cli' ? new OstreeCliRepo(p) : BerthRepo.open(p)),
     ...(ctx.env.BERTH_CMDLINE !== undefined ? { cmdline: ctx.env.BERTH_CMDLINE } : {}),
     ...(ctx.env.BERTH_RUNDIR !== undefined ? { runDir: ctx.env.BERTH_RUNDIR } : {}),
     log,
