@@ -11,3 +11,4 @@ export type { ImageBackend, ImageRunConfig, ResolvedImage } from './images.js';
 export * from './errors.js';
 export * from './options.js';
 export { humanDuration } from './render.js';
+export { copyFromDir, copyToDir } from './tar-copy.js';

@@ -26,13 +26,15 @@ const report = (msg: object) => {
 };
 process.on('SIGHUP', () => undefined);
 process.on('SIGPIPE', () => undefined);
+let exitCode = 0;
 try {
   const engine = new Engine(new LocalImages(record.engine.root), engineOptions);
-  await runMonitor(config, {
+  exitCode = await runMonitor(config, {
     beforeStart: () => engine.ensureNetwork(record),
     onAutoRemove: async () => engine.removeStopped(JSON.parse(readFileSync(`${dir}/record.json`, 'utf8')) as ContainerRecord, true),
   }, report);
 } catch (err) {
   report({ error: err instanceof Error ? err.message : String(err) });
 }
-process.exit(0);
+// The container's exit code, so a systemd unit tracking this process sees the container's result.
+process.exit(exitCode);

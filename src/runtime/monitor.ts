@@ -88,6 +88,7 @@ export function appendEvent(eventsPath: string, event: { type: string; action: s
 
 export const STOP_REQUESTED = 'stop-requested';
 export const ATTACH_SOCKET = 'attach.sock';
+export const MONITOR_PID_FILE = 'monitor.pid';
 
 /** Header an attach client sends first (one JSON line), then raw stdin bytes. */
 export interface AttachHeader {
@@ -124,7 +125,7 @@ export interface MonitorHooks {
  * Runs until the container has exited for good. `ready` is called once: with the pid after the first start,
  * or with an error when the first start failed.
  */
-export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, ready: (result: { pid: number } | { error: string }) => void): Promise<void> {
+export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, ready: (result: { pid: number } | { error: string }) => void): Promise<number> {
   const statePath = `${config.dir}/state.json`;
   let state: MonitorState;
   try {
@@ -140,6 +141,8 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
     appendEvent(config.eventsPath, { type: 'container', action, id: config.id, attributes: { name: config.name, image: config.image, ...config.labels, ...extra } });
 
   await mkdir(config.runDir, { recursive: true });
+  // systemd units (generate systemd) track the monitor through this file.
+  await writeFileAtomic(`${config.runDir}/${MONITOR_PID_FILE}`, `${process.pid}\n`, { durable: false });
   const logFd = openSync(config.logPath, 'a', 0o640);
 
   // Attach server.
@@ -215,7 +218,7 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
     await save();
     server.close();
     ready({ error: state.error });
-    return;
+    return 128;
   }
   state.ports = proxies.map((p) => p.spec);
 
@@ -296,8 +299,9 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
         for (const p of proxies) p.close();
         server.close();
         closeSync(logFd);
+        await rm(`${config.runDir}/${MONITOR_PID_FILE}`, { force: true });
         ready({ error: message });
-        return;
+        return 128;
       }
       event('die', { exitCode: '128' });
       break;
@@ -335,8 +339,10 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
   for (const p of proxies) p.close();
   server.close();
   await rm(sockPath, { force: true });
+  await rm(`${config.runDir}/${MONITOR_PID_FILE}`, { force: true });
   closeSync(logFd);
   if (config.autoRemove) await hooks.onAutoRemove?.();
+  return state.exitCode;
 }
 
 const SIGNALS: Readonly<Record<string, number>> = {
