@@ -4,10 +4,10 @@ import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { isErrno } from '../core/index.js';
 import { S_IFLNK, S_IFMT, type FileHeader } from '../formats/index.js';
-import { CheckoutExists, HardlinkFailed, ObjectNotFound } from './errors.js';
+import { CheckoutExists, HardlinkFailed, ObjectCorrupt, ObjectNotFound } from './errors.js';
 import { Limiter } from './mtree.js';
 import type { Repo } from './repo.js';
-import { setSymlinkXattrs, setXattrs } from './xattrs.js';
+import { getXattr, setSymlinkXattrs, setXattrs } from './xattrs.js';
 
 export interface CheckoutOptions {
   /** `-U`: do not change ownership or set xattrs; setuid/setgid bits are dropped. */
@@ -122,7 +122,8 @@ async function checkoutFile(ctx: Ctx, checksum: string, dest: string): Promise<v
       if (!isErrno(err, 'ENOENT')) throw err;
     }
   }
-  if (ctx.canHardlink) {
+  // bare-user stores symlinks as regular files: those are recreated, never hardlinked.
+  if (ctx.canHardlink && (ctx.repo.mode !== 'bare-user' || !(await isBareUserSymlink(ctx.repo.objectPath(checksum, 'file'))))) {
     const src = ctx.repo.objectPath(checksum, 'file');
     try {
       await fsp.link(src, dest);
@@ -149,10 +150,17 @@ async function checkoutFile(ctx: Ctx, checksum: string, dest: string): Promise<v
   }
   const obj = await ctx.repo.loadFile(checksum);
   if (union) await fsp.rm(dest, { force: true, recursive: true });
-  await writeCopy(ctx, obj.header, obj, dest);
+  await writeCopy(ctx, checksum, obj.header, obj, dest);
 }
 
-async function writeCopy(ctx: Ctx, header: FileHeader, obj: { plainPath: string | undefined; open(): NodeJS.ReadableStream }, dest: string): Promise<void> {
+async function isBareUserSymlink(objectPath: string): Promise<boolean> {
+  const meta = await getXattr(objectPath, 'user.ostreemeta');
+  if (meta === undefined || meta.length < 12) return false;
+  const mode = new DataView(meta.buffer, meta.byteOffset, meta.byteLength).getUint32(8, false);
+  return (mode & S_IFMT) === S_IFLNK;
+}
+
+async function writeCopy(ctx: Ctx, checksum: string, header: FileHeader, obj: { plainPath: string | undefined; open(): NodeJS.ReadableStream }, dest: string): Promise<void> {
   const userMode = ctx.options.userMode ?? false;
   if ((header.mode & S_IFMT) === S_IFLNK) {
     try {
@@ -172,6 +180,10 @@ async function writeCopy(ctx: Ctx, header: FileHeader, obj: { plainPath: string 
     else await pipeline(obj.open(), createWriteStream(dest, { flags: 'wx', mode: 0o600 }));
   } catch (err) {
     if (isErrno(err, 'EEXIST')) throw new CheckoutExists(`openat: File exists: ${dest}`, { path: dest }, { cause: err });
+    if (typeof (err as { code?: unknown }).code === 'string' && String((err as { code: string }).code).startsWith('Z_')) {
+      await fsp.rm(dest, { force: true });
+      throw new ObjectCorrupt(`Corrupted file object ${checksum}: ${(err as Error).message}`, { checksum, type: 'file', reason: 'deflate' }, { cause: err });
+    }
     throw err;
   }
   if (userMode) {

@@ -7,7 +7,7 @@ import { createGunzip } from 'node:zlib';
 import tarStream from 'tar-stream';
 import { isErrno } from '../core/index.js';
 import {
-  encodeCommit, encodeDirMeta, fileStreamPrefix, S_IFDIR, S_IFLNK, S_IFREG, type FileHeader, type VardictEntries, type Variant, type Xattr,
+  compareStrcmp, encodeCommit, encodeDirMeta, fileStreamPrefix, S_IFDIR, S_IFLNK, S_IFREG, type FileHeader, type VardictEntries, type Variant, type Xattr,
 } from '../formats/index.js';
 import { BadTarEntry, UnsupportedFileType } from './errors.js';
 import { Limiter, MutableTree } from './mtree.js';
@@ -43,6 +43,8 @@ export interface CommitOptions {
   /** Write the commit without moving any ref. */
   readonly orphan?: boolean;
   readonly noBindings?: boolean;
+  /** `--bind-ref`: more refs to bind the commit to. */
+  readonly bindRefs?: readonly string[];
   /** When the tree equals the parent's, write nothing and return the parent. */
   readonly skipIfUnchanged?: boolean;
 }
@@ -76,7 +78,7 @@ export async function commitTree(repo: Repo, options: CommitOptions): Promise<Co
     const result = await commitInTransaction(repo, tx, options);
     return result;
   } catch (err) {
-    await tx.abort();
+    await tx.abort().catch(() => undefined); // keep the original error
     throw err;
   }
 }
@@ -127,8 +129,11 @@ async function commitInTransaction(repo: Repo, tx: Transaction, options: CommitO
   }
 
   const metadata: Array<readonly [string, Variant]> = [...(options.metadata ?? [])];
-  if (options.branch !== undefined && !(options.noBindings ?? false) && !(options.orphan ?? false)) {
-    metadata.push(['ostree.ref-binding', { type: 'as', value: [options.branch] }]);
+  if (!(options.noBindings ?? false)) {
+    // ostree always binds (an empty list for --orphan): -b plus --bind-ref, sorted, deduplicated.
+    const refs = [...new Set([...(options.branch === undefined ? [] : [options.branch]), ...(options.bindRefs ?? [])])];
+    refs.sort(compareStrcmp);
+    metadata.push(['ostree.ref-binding', { type: 'as', value: refs }]);
   }
   const collectionId = repo.config.getString('core', 'collection-id');
   if (collectionId !== undefined && !(options.noBindings ?? false)) {
@@ -189,6 +194,14 @@ async function scanDevino(repo: Repo): Promise<Map<string, string>> {
 
 // ---- directories ---------------------------------------------------------------------------------
 
+/** Like Promise.all, but waits for every task before rethrowing the first error, so no write is left in flight. */
+async function settleAll<T>(tasks: Array<Promise<T>>): Promise<T[]> {
+  const results = await Promise.allSettled(tasks);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
 interface WalkEntry {
   readonly name: string;
   readonly abs: string;
@@ -199,7 +212,7 @@ interface WalkEntry {
 async function walk(abs: string, name: string, st: Stats, symlinks: string[]): Promise<WalkEntry> {
   let dirents: Dirent[];
   dirents = await fsp.readdir(abs, { withFileTypes: true });
-  const children = await Promise.all(dirents.map(async (d) => {
+  const children = await settleAll(dirents.map(async (d) => {
     const childAbs = path.join(abs, d.name);
     const cst = await fsp.lstat(childAbs);
     if (cst.isDirectory()) return walk(childAbs, d.name, cst, symlinks);
@@ -224,7 +237,7 @@ async function importDir(ctx: Ctx, dir: string, root: MutableTree): Promise<void
 async function importWalked(ctx: Ctx, entry: WalkEntry, node: MutableTree, symlinkXattrs: Map<string, Xattr[]>): Promise<void> {
   await node.expand(ctx.repo);
   node.metaChecksum = await ctx.limiter.run(() => dirMetaChecksum(ctx, entry.abs, entry.st));
-  await Promise.all(entry.children!.map(async (child) => {
+  await settleAll(entry.children!.map(async (child) => {
     if (child.children !== undefined) {
       await importWalked(ctx, child, node.ensureDir(child.name), symlinkXattrs);
       return;

@@ -199,8 +199,9 @@ export class Repo {
     return data;
   }
 
+  /** Reads, verifies the checksum (metadata objects are small) and decodes. */
   async #decoded<T>(checksum: string, type: ObjectType, decode: (b: Uint8Array) => T): Promise<T> {
-    const bytes = await this.readMetadata(checksum, type);
+    const bytes = await this.readMetadata(checksum, type, { verify: true });
     try {
       return decode(bytes);
     } catch (err) {

@@ -37,6 +37,7 @@ export class Transaction {
   readonly repo: Repo;
   readonly #staging: string;
   readonly #staged = new Map<string, string>(); // loose relpath -> staged absolute path
+  readonly #pending = new Map<string, Promise<boolean>>();
   readonly #stagingDirs = new Set<string>();
   #done = false;
   /** Objects written (not already present) in this transaction, by type. */
@@ -56,7 +57,12 @@ export class Transaction {
   }
 
   async hasObject(checksum: string, type: ObjectType): Promise<boolean> {
-    return this.#staged.has(this.#rel(checksum, type)) || (await this.repo.hasObject(checksum, type));
+    const pending = this.#pending.get(this.#rel(checksum, type));
+    if (pending !== undefined) {
+      await pending;
+      return true;
+    }
+    return this.repo.hasObject(checksum, type);
   }
 
   async #stagePath(checksum: string, type: ObjectType): Promise<string> {
@@ -69,15 +75,36 @@ export class Transaction {
     return path.join(dir, path.basename(this.#rel(checksum, type)));
   }
 
+  /**
+   * Runs `write` once per object: concurrent callers for the same object share one attempt
+   * (the first claims it synchronously), and objects already in the repo are skipped.
+   * Resolves true when this transaction wrote the object.
+   */
+  #once(rel: string, write: (staged: string) => Promise<void>, checksum: string, type: ObjectType): Promise<boolean> {
+    const pending = this.#pending.get(rel);
+    if (pending !== undefined) return pending.then(() => false);
+    const attempt = (async (): Promise<boolean> => {
+      if (await this.repo.hasObject(checksum, type)) return false;
+      const p = await this.#stagePath(checksum, type);
+      try {
+        await write(p);
+      } catch (err) {
+        this.#pending.delete(rel);
+        await fsp.rm(p, { force: true }).catch(() => undefined);
+        throw err;
+      }
+      this.#staged.set(rel, p);
+      return true;
+    })();
+    this.#pending.set(rel, attempt);
+    return attempt;
+  }
+
   /** Writes a metadata object unless present; returns its checksum. */
   async writeMetadata(type: ObjectType, bytes: Uint8Array): Promise<string> {
     const checksum = createHash('sha256').update(bytes).digest('hex');
-    const rel = this.#rel(checksum, type);
-    if (this.#staged.has(rel) || (await this.repo.hasObject(checksum, type))) return checksum;
-    const p = await this.#stagePath(checksum, type);
-    this.#staged.set(rel, p); // claim before the await so concurrent writers skip it
-    await fsp.writeFile(p, bytes, { mode: 0o644 });
-    this.written.metadata += 1;
+    const wrote = await this.#once(this.#rel(checksum, type), (p) => fsp.writeFile(p, bytes, { mode: 0o644, flag: 'wx' }), checksum, type);
+    if (wrote) this.written.metadata += 1;
     return checksum;
   }
 
@@ -87,20 +114,12 @@ export class Transaction {
    * hash first and skip the write. Returns true when it wrote.
    */
   async writeContent(checksum: string, header: FileHeader, source: ContentSource): Promise<boolean> {
-    const rel = this.#rel(checksum, 'file');
-    if (this.#staged.has(rel) || (await this.repo.hasObject(checksum, 'file'))) return false;
-    const p = await this.#stagePath(checksum, 'file');
-    this.#staged.set(rel, p);
-    try {
-      await this.#writeContentAt(p, header, source);
-    } catch (err) {
-      this.#staged.delete(rel);
-      await fsp.rm(p, { force: true }).catch(() => undefined);
-      throw err;
+    const wrote = await this.#once(this.#rel(checksum, 'file'), (p) => this.#writeContentAt(p, header, source), checksum, 'file');
+    if (wrote) {
+      this.written.content += 1;
+      this.written.contentBytes += source.kind === 'buffer' ? source.data.length : source.size;
     }
-    this.written.content += 1;
-    this.written.contentBytes += source.kind === 'buffer' ? source.data.length : source.size;
-    return true;
+    return wrote;
   }
 
   async #writeContentAt(p: string, header: FileHeader, source: ContentSource): Promise<void> {
@@ -201,6 +220,6 @@ export class Transaction {
 
   async abort(): Promise<void> {
     this.#done = true;
-    await fsp.rm(this.#staging, { recursive: true, force: true });
+    await fsp.rm(this.#staging, { recursive: true, force: true, maxRetries: 3 });
   }
 }

@@ -17,6 +17,7 @@ export const SPEC: VerbSpec = {
     { long: 'branch', short: 'b', arg: 'BRANCH', help: 'Branch' },
     { long: 'orphan', help: 'Create a commit without writing a ref' },
     { long: 'no-bindings', help: 'Do not write any ref bindings' },
+    { long: 'bind-ref', arg: 'REF', help: 'Add a ref to ref binding commit metadata' },
     { long: 'tree', arg: 'dir=PATH or tar=TARFILE or ref=COMMIT', help: 'Overlay the given argument as a tree' },
     { long: 'add-metadata-string', arg: 'KEY=VALUE', help: 'Add a key/value pair to metadata' },
     { long: 'add-metadata', arg: 'KEY=VALUE', help: 'Add a key/value pair to metadata, where the KEY is a string, and VALUE is g_variant_parse() formatted' },
@@ -110,6 +111,7 @@ export function run(argv: readonly string[], ctx: CommandContext): Promise<numbe
       linkCheckoutSpeedup: args.has('link-checkout-speedup'),
       orphan,
       noBindings: args.has('no-bindings'),
+      bindRefs: args.all('bind-ref'),
       skipIfUnchanged: args.has('skip-if-unchanged'),
     });
     ctx.stdout.write(`${result.checksum}\n`);
