@@ -20,3 +20,4 @@ export { traverseCommit, newReachable, objectKey, splitObjectKey, type Reachable
 export { fsckRepo, type FsckEvent, type FsckOptions, type FsckResult } from './fsck.js';
 export * from './maint-errors.js';
 export { commitHistory, contentChecksumOf, type LogEntry } from './log.js';
+export { RepoPath, describe, listChildren, readPathContent, type PathEntry, type Resolved } from './repo-path.js';

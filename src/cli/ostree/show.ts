@@ -1,18 +1,13 @@
 import {
-  COMMIT_TYPE, DIRMETA_TYPE, DIRTREE_TYPE, decodeGVariant, decodeVardict, encodeXattrs, isChecksum, parseType, S_IFLNK, S_IFMT,
-  vardictGet, type VardictEntries, type Xattr,
+  COMMIT_TYPE, DIRMETA_TYPE, DIRTREE_TYPE, decodeGVariant, decodeVardict, isChecksum, S_IFLNK, S_IFMT,
+  vardictGet, type VardictEntries,
 } from '../../formats/index.js';
 import { contentChecksumOf, NoMetadataKey, ObjectMissing, RepoReader } from '../../ostree/index.js';
 import type { CommandContext } from '../context.js';
 import { renderCommitHuman } from './render-commit.js';
 import { printVariant } from './render-variant.js';
+import { renderXattrs } from './render-xattrs.js';
 import { parseVerbArgs, repoPath, runVerb, usageText, VerbError } from './verb-support.js';
-
-const XATTRS_TYPE = parseType('a(ayay)');
-
-export function renderXattrs(xattrs: readonly Xattr[]): string {
-  return `{ ${printVariant(XATTRS_TYPE, encodeXattrs(xattrs), { annotate: true })} }`;
-}
 
 /** `ostree show [--raw] [--print-metadata-key=K] [--print-detached-metadata-key=K] [--print-related] OBJECT` */
 export async function run(argv: readonly string[], ctx: CommandContext): Promise<number> {
