@@ -1,0 +1,48 @@
+import * as path from 'node:path';
+import { InvalidArgument } from '../../core/index.js';
+import { ImageStore, authFilePath, readCredentials, type RegistryAccess } from '../../image/index.js';
+import type { CommandContext } from '../context.js';
+import { defaultRoot } from '../daemon-config.js';
+
+/** The image store under berth's state root ($BERTH_ROOT, else /var/lib/berth as root, ./.berth otherwise). */
+export async function openStore(ctx: CommandContext): Promise<ImageStore> {
+  return ImageStore.open({ root: defaultRoot(ctx.env, ctx.cwd).root });
+}
+
+/**
+ * Registry access for the CLI: credentials from the auth file `berth login` writes (docker's
+ * config.json format), plain HTTP for $BERTH_INSECURE_REGISTRIES (comma-separated) and loopback.
+ */
+export function registryAccess(ctx: CommandContext, authfile?: string): RegistryAccess {
+  const file = authFilePath(ctx.env, authfile);
+  const insecure = (ctx.env.BERTH_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return { credentials: (registry) => readCredentials(registry, file), insecureRegistries: insecure };
+}
+
+export type Transport =
+  | { readonly kind: 'registry'; readonly ref: string }
+  | { readonly kind: 'oci'; readonly dir: string; readonly tag: string }
+  | { readonly kind: 'docker-archive'; readonly file: string; readonly ref?: string };
+
+/** skopeo-style transports: `oci:DIR[:TAG]`, `docker-archive:FILE[:REF]`, `docker://REF`, or a plain reference. */
+export function parseTransport(text: string, cwd: string): Transport {
+  if (text.startsWith('docker://')) return { kind: 'registry', ref: text.slice('docker://'.length) };
+  if (text.startsWith('oci:')) {
+    const rest = text.slice(4);
+    const colon = rest.indexOf(':');
+    const dir = colon < 0 ? rest : rest.slice(0, colon);
+    if (dir === '') throw new InvalidArgument(`Missing directory in ${JSON.stringify(text)}`, { reference: text });
+    return { kind: 'oci', dir: path.resolve(cwd, dir), tag: colon < 0 ? 'latest' : rest.slice(colon + 1) || 'latest' };
+  }
+  if (text.startsWith('docker-archive:')) {
+    const rest = text.slice('docker-archive:'.length);
+    const colon = rest.indexOf(':');
+    const file = colon < 0 ? rest : rest.slice(0, colon);
+    return { kind: 'docker-archive', file: path.resolve(cwd, file), ...(colon >= 0 ? { ref: rest.slice(colon + 1) } : {}) };
+  }
+  return { kind: 'registry', ref: text };
+}
+
+export function write(ctx: CommandContext, text: string): void {
+  ctx.stdout.write(text);
+}

@@ -1,0 +1,1 @@
+export { runLogout as run } from './login.js';
