@@ -5,3 +5,4 @@ export * from './xz.js';
 export * from './generate.js';
 export * from './apply.js';
 export * from './manage.js';
+export * from './summary.js';

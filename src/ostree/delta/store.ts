@@ -53,12 +53,17 @@ export function isSymlinkHeader(h: FileHeader): boolean {
 }
 
 /** Decodes an archive `.filez` into header and data, checking the recorded size. */
-export function decodeFilez(bytes: Uint8Array): ContentObject {
+export function decodeFilez(bytes: Uint8Array, checksum = ''): ContentObject {
   const { header, size, contentOffset } = decodeArchiveHeader(bytes);
   if (isSymlinkHeader(header)) return { header, content: new Uint8Array(0) };
-  const raw = inflateRawSync(bytes.subarray(contentOffset));
+  let raw: Buffer;
+  try {
+    raw = inflateRawSync(bytes.subarray(contentOffset));
+  } catch (err) {
+    throw new ObjectCorrupt(`Corrupted file object ${checksum}: ${err instanceof Error ? err.message : String(err)}`, { checksum, type: 'file', reason: 'deflate' }, { cause: err });
+  }
   const content = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
-  if (content.length !== size) throw new ObjectCorrupt(`Archive object has ${content.length} bytes, header says ${size}`, { checksum: '', type: 'file', reason: 'size' });
+  if (content.length !== size) throw new ObjectCorrupt(`Corrupted file object ${checksum}: ${content.length} bytes, header says ${size}`, { checksum, type: 'file', reason: 'size' });
   return { header, content };
 }
 
@@ -159,7 +164,7 @@ export class LooseStore {
     try {
       switch (this.mode) {
         case 'archive':
-          return decodeFilez(new Uint8Array(await readFile(p)));
+          return decodeFilez(new Uint8Array(await readFile(p)), checksum);
         case 'bare-user': {
           const meta = decodeOstreeMeta(new Uint8Array(await getAttribute(p, OSTREEMETA)));
           const data = new Uint8Array(await readFile(p));
@@ -244,7 +249,7 @@ export class LooseStore {
 
   /** Stores a `.filez` received from a remote after decoding and verifying it. */
   async writeFilez(checksum: string, filez: Uint8Array): Promise<ContentObject> {
-    const obj = decodeFilez(filez);
+    const obj = decodeFilez(filez, checksum);
     const actual = contentChecksum(obj);
     if (actual !== checksum) throw new ObjectCorrupt(`Corrupted file object; checksum expected=${checksum} actual=${actual}`, { checksum, type: 'file', reason: 'checksum' });
     if (this.mode === 'archive') {
