@@ -21,3 +21,4 @@ export { fsckRepo, type FsckEvent, type FsckOptions, type FsckResult } from './f
 export * from './maint-errors.js';
 export { commitHistory, contentChecksumOf, type LogEntry } from './log.js';
 export { RepoPath, describe, listChildren, readPathContent, type PathEntry, type Resolved } from './repo-path.js';
+export { diffTrees, commitDiffNode, localDiffNode, diffStats, type DiffNode, type DiffResult, type DiffStats, type LocalDiffOptions } from './diff.js';
