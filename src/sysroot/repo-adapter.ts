@@ -7,6 +7,7 @@ import { Repo, checkout } from '../ostree/index.js';
 import { vardictGet } from '../formats/index.js';
 import type { CommitInfo, SysrootRepo, TreeDiff } from './repo-port.js';
 import { OstreeCliRepo } from './ostree-cli-repo.js';
+import { hardlinkFarm } from './hardlink-farm.js';
 
 export class BerthRepo implements SysrootRepo {
   readonly #repo: Repo;
@@ -38,7 +39,8 @@ export class BerthRepo implements SysrootRepo {
   }
 
   async checkout(checksum: string, dest: string): Promise<void> {
-    await checkout(this.#repo, checksum, dest, { requireHardlinks: true });
+    if (this.#repo.mode === 'bare' && process.getuid?.() === 0) await hardlinkFarm(this.#repo, checksum, dest);
+    else await checkout(this.#repo, checksum, dest);
   }
 
   async listRefs(prefix: string): Promise<Map<string, string>> {

@@ -50,11 +50,7 @@ export async function removeTree(p: string, clearImmutable: boolean): Promise<vo
     if (isErrno(err, 'ENOENT')) return;
     throw err;
   }
-  try {
-    await fsp.rm(p, { recursive: true, force: true });
-  } catch (err) {
-    if (!clearImmutable || !(isErrno(err, 'EPERM') || isErrno(err, 'EACCES'))) throw err;
-    await setImmutable(p, false);
-    await fsp.rm(p, { recursive: true, force: true });
-  }
+  if (clearImmutable) await setImmutable(p, false);
+  // coreutils rm: Node's recursive fs.rm costs seconds on a 27k-file deployment.
+  await exec(['rm', '-rf', '--one-file-system', '--', p], { pkg: 'coreutils' });
 }
