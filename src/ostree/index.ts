@@ -22,3 +22,13 @@ export * from './maint-errors.js';
 export { commitHistory, contentChecksumOf, type LogEntry } from './log.js';
 export { RepoPath, describe, listChildren, readPathContent, type PathEntry, type Resolved } from './repo-path.js';
 export { diffTrees, commitDiffNode, localDiffNode, diffStats, type DiffNode, type DiffResult, type DiffStats, type LocalDiffOptions } from './diff.js';
+// Network updates (issue 4): pull, static deltas, signatures, remotes, serving.
+export { pull, pullLocal, pullRef, applyOfflineDelta, Fetcher, type PullOptions, type PullResult, type PullProgress, type PulledRef, type PullLocalOptions, type PullRefOptions, type PullRefResult, type FetcherOptions } from './pull/index.js';
+export { PullFetchFailed, PullLowSpeed, PullRefNotFound, PullBadRemoteData, PullNoDelta, PullAborted } from './pull/index.js';
+export { LooseStore, generateStaticDelta, applyStaticDelta, loadDeltaFromPath, listStaticDeltas, readStaticDelta, deleteStaticDelta, staticDeltaDigests, writeDeltaIndexes, updateSummary, parseDeltaIndex, parseDeltaDigests, superblockCommitMeta } from './delta/index.js';
+export { StaticDeltaNotFound, StaticDeltaMissingObject, StaticDeltaChecksumMismatch, StaticDeltaBadOps, type GenerateOptions, type GenerateResult, type UpdateSummaryOptions, type ApplyResult, type LoadedSuperblock } from './delta/index.js';
+export * as signing from './sign/index.js';
+export { signCommit, verifyCommit, signSummary, verifySummary, type SignatureReport, type SignatureState, type VerifyPolicy, type SignOptions } from './sign/index.js';
+export { listRemotes, getRemote, addRemote, deleteRemote, remoteVerification, remoteBranches, validateRemoteName, type RemoteConfig, type RemoteLocation, type AddRemoteOptions } from './remote.js';
+export * from './remote-errors.js';
+export { serveRepo, handleRepoRequest, type ServeOptions, type RunningServer } from './serve.js';

@@ -1,0 +1,69 @@
+import { applyStaticDelta, loadDeltaFromPath, LooseStore, superblockCommitMeta } from '../delta/index.js';
+import { getRemote, remoteVerification, type RemoteLocation } from '../remote.js';
+import { assertVerified, verifyDetached, type SignatureReport } from '../sign/index.js';
+import { pull, type PullProgress, type PullResult } from './pull.js';
+
+/**
+ * What `berth host upgrade` calls: pull one ref of a configured remote into a repository
+ * (the sysroot's), with the remote's verification settings, and report whether it moved.
+ */
+export interface PullRefOptions {
+  /** remotes.d directory (default: /etc/ostree/remotes.d when the repo config enables it). */
+  readonly remotesDir?: string;
+  /** Only resolve the remote's commit (`upgrade --check` / `--preview`); write nothing. */
+  readonly dryRun?: boolean;
+  readonly disableStaticDeltas?: boolean;
+  readonly onProgress?: (p: PullProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface PullRefResult {
+  readonly commit: string;
+  readonly previous: string | undefined;
+  readonly changed: boolean;
+  readonly pull: PullResult;
+}
+
+export async function pullRef(repoPath: string, remoteName: string, ref: string, options: PullRefOptions = {}): Promise<PullRefResult> {
+  const loc: RemoteLocation = { repo: repoPath, ...(options.remotesDir !== undefined ? { remotesDir: options.remotesDir } : {}) };
+  const remote = await getRemote(loc, remoteName);
+  const verify = await remoteVerification(loc, remote);
+  const store = await LooseStore.open(repoPath);
+  const result = await pull(store, {
+    remoteName,
+    url: remote.url,
+    refs: [ref],
+    verify,
+    ...(options.dryRun === true ? { dryRun: true } : {}),
+    ...(options.disableStaticDeltas === true ? { disableStaticDeltas: true } : {}),
+    ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+    ...(options.signal !== undefined ? { fetcher: { signal: options.signal } } : {}),
+  });
+  const r = result.refs[0]!;
+  return { commit: r.commit, previous: r.previous, changed: r.previous !== r.commit, pull: result };
+}
+
+/**
+ * `--from=PATH`: applies an offline update bundle (a static delta file made with
+ * `static-delta generate --filename`, or a delta directory). With `remote`, the embedded commit
+ * must pass that remote's signature policy before anything is written. Returns the commit;
+ * the caller points its ref at it.
+ */
+export async function applyOfflineDelta(repoPath: string, path: string, options: { readonly remote?: string; readonly remotesDir?: string } = {}): Promise<{ commit: string; from: string | undefined; signatures: readonly SignatureReport[] }> {
+  const store = await LooseStore.open(repoPath);
+  const { loaded, fetchPart } = await loadDeltaFromPath(path);
+  let signatures: SignatureReport[] = [];
+  if (options.remote !== undefined) {
+    const loc: RemoteLocation = { repo: repoPath, ...(options.remotesDir !== undefined ? { remotesDir: options.remotesDir } : {}) };
+    const verify = await remoteVerification(loc, await getRemote(loc, options.remote));
+    signatures = await verifyDetached(loaded.superblock.commit, superblockCommitMeta(loaded.superblock) ?? [], verify.commit);
+    assertVerified(signatures, { object: `commit ${loaded.superblock.to}`, remote: options.remote });
+  }
+  try {
+    await applyStaticDelta(store, loaded, { fetchPart });
+    await store.finish();
+  } finally {
+    await store.finish({ durable: false }).catch(() => undefined);
+  }
+  return { commit: loaded.superblock.to, from: loaded.superblock.from, signatures };
+}
