@@ -114,3 +114,67 @@ test('ostree admin status reads berth deployments in berth order; berth reads an
   const c = await cleanup(await open(S));
   assert.equal(c.sysroot.deployments.length, 2);
 });
+
+/**
+ * Runs the real `ostree admin status` booted into deployment `deployDir`: a private mount
+ * namespace where "/" is the deployment (as ostree-prepare-root makes it), the physical root at
+ * /sysroot, /boot from the sysroot, the host's /usr for the ostree binary, /run/ostree-booted set.
+ */
+async function ostreeStatusBootedInto(S: string, deployDir: string, work: string, runDir: string): Promise<string> {
+  const R = path.join(work, 'booted-root');
+  await fsp.mkdir(R, { recursive: true });
+  const script = [
+    'set -e',
+    `mount --make-rprivate /`,
+    `mount --bind "${deployDir}" "${R}"`,
+    `mount --rbind /usr "${R}/usr"`,
+    `mount --bind "${S}" "${R}/sysroot"`,
+    `mount --bind "${S}/boot" "${R}/boot"`,
+    `mount -t proc proc "${R}/proc"`,
+    `mount --bind /dev "${R}/dev"`,
+    `mount --bind "${runDir}" "${R}/run"`,
+    `touch "${R}/run/ostree-booted"`,
+    `chroot "${R}" /usr/bin/ostree admin status`,
+  ].join('\n');
+  return (await exec(['unshare', '--mount', 'sh', '-c', script])).stdout.toString();
+}
+
+test('the real ostree booted into a berth deployment shows berth\'s order with booted, pending and rollback marks', async (t) => {
+  if (!needRoot(t) || !(await needTools(t, 'ostree', 'chattr', 'unshare', 'chroot'))) return;
+  const dir = await tmpfsDir(t);
+  const S = await ostreeSysroot(dir);
+  const repo = path.join(S, 'ostree/repo');
+  const commits: string[] = [];
+  for (const v of ['1', '2', '3']) {
+    const tree = path.join(dir, `t${v}`);
+    await makeTree(tree, { files: { 'usr/bin/tool': `v${v}\n` } });
+    for (const [l, target] of [['bin', 'usr/bin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib64'], ['sbin', 'usr/sbin'], ['ostree', 'sysroot/ostree']]) {
+      await fsp.symlink(target!, path.join(tree, l!));
+    }
+    commits.push(await ostreeCommit(repo, tree, 'test/os', `${v}.0`));
+  }
+  const [v1, v2, v3] = commits as [string, string, string];
+  const origin = originForRefspec('test/os');
+  let s = await open(S);
+  s = (await deploy(s, { stateroot: 'test', checksum: v2, origin, kargs: 'rw' })).sysroot;
+  s = (await deploy(s, { stateroot: 'test', checksum: v1, origin })).sysroot;
+  // Boot v1 (the default now), then deploy v3 keeping everything: [v3, v1 (booted), v2].
+  const runDir = path.join(dir, 'run');
+  await fsp.mkdir(runDir);
+  const cmdline = s.deployments[0]!.kargs;
+  s = await open(S, { cmdline, runDir });
+  assert.equal(s.booted?.checksum, v1);
+  s = (await deploy(s, { stateroot: 'test', checksum: v3, origin, retain: true })).sysroot;
+  assert.deepEqual(s.deployments.map((d) => d.checksum), [v3, v1, v2]);
+  assert.equal(s.booted?.checksum, v1, 'still booted after the bootversion swap removed its bootlink');
+
+  const real = await ostreeStatusBootedInto(S, s.deploymentDir(s.booted!), dir, runDir);
+  const expected =
+    `  test ${v3}.0 (pending)\n    Version: 3.0\n    origin refspec: test/os\n` +
+    `* test ${v1}.0\n    Version: 1.0\n    origin refspec: test/os\n` +
+    `  test ${v2}.0 (rollback)\n    Version: 2.0\n    origin refspec: test/os\n`;
+  assert.equal(real, expected);
+  const { buildStatus } = await import('../cli/host/status-model.js');
+  const { renderAdminStatus } = await import('../cli/host/render-status.js');
+  assert.equal(renderAdminStatus(await buildStatus(s)), expected, 'berth prints the same');
+});

@@ -33,7 +33,7 @@ import { exec, fsyncDir, isErrno, symlinkAtomic, writeFileAtomic } from '../core
 import { type Deployment, deploymentId, sameDeployment } from './deployment.js';
 import { BootedDeploymentRemoval, NoKernel, SysrootCorrupt } from './errors.js';
 import { findKernel, type KernelLayout } from './kernel.js';
-import { kargsWithoutOstree, type Sysroot } from './sysroot.js';
+import { bootRecordPath, kargsWithoutOstree, type Sysroot } from './sysroot.js';
 
 export interface WriteDeploymentsResult {
   readonly sysroot: Sysroot;
@@ -304,6 +304,14 @@ export async function writeDeployments(sysroot: Sysroot, requested: readonly Dep
   }
   if (sysroot.booted !== undefined && !list.some((d) => sameDeployment(d, sysroot.booted))) {
     throw new BootedDeploymentRemoval('Attempting to remove booted deployment', { deployment: deploymentId(sysroot.booted) });
+  }
+
+  // The booted deployment is found through the bootlink named by `ostree=`, which this write
+  // may replace; remember it for the rest of this boot (ostree compares inodes of "/" instead).
+  if (sysroot.booted !== undefined) {
+    const record = bootRecordPath(sysroot.runDir);
+    await fsp.mkdir(path.dirname(record), { recursive: true });
+    await writeFileAtomic(record, `${deploymentId(sysroot.booted)}\n`, { durable: false });
   }
 
   let subbootdir: string;
