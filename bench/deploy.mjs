@@ -3,7 +3,7 @@
 // run, alternating, on a sysroot on a tmpfs this script mounts (ostree FIFREEZEs /boot's filesystem,
 // so never on the root fs). Each run deploys the same commit again: a 27k-entry hardlink checkout,
 // /etc copy + 3-way merge, a bootlink swap, and cleanup of the oldest deployment. Both tools are
-// timed as whole processes (`ostree admin deploy` vs `node bin/berth admin deploy`).
+// timed as whole processes (`ostree admin deploy` vs `node bin/berth ostree admin deploy`).
 // Usage: node bench/deploy.mjs [runs=5]   (root; after `npx tsc -p .`)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmdirSync, appendFileSync } from 'node:fs';
@@ -39,7 +39,7 @@ try {
   const berthT = [];
   for (let i = 0; i < runs; i++) {
     ostreeT.push(timed(['ostree', 'admin', `--sysroot=${S}`, 'deploy', '--os=test', 'test/os']));
-    berthT.push(timed([process.execPath, join(root, 'bin/berth'), 'admin', `--sysroot=${S}`, 'deploy', '--os=test', 'test/os']));
+    berthT.push(timed([process.execPath, join(root, 'bin/berth'), 'ostree', 'admin', `--sysroot=${S}`, 'deploy', '--os=test', 'test/os']));
   }
   const status = sh(['ostree', 'admin', `--sysroot=${S}`, 'status']);
   if (!/test [0-9a-f]{64}\.\d+/.test(status)) throw new Error('ostree cannot read the sysroot after the runs');
@@ -56,7 +56,7 @@ cleanup of the oldest deployment); whole-process wall time, alternating tools, $
 | tool | median s | runs s |
 |---|---|---|
 | \`ostree admin deploy\` (2022.7) | ${mo.toFixed(2)} | ${line(ostreeT)} |
-| \`berth admin deploy\` (src/ostree checkout) | ${mb.toFixed(2)} | ${line(berthT)} |
+| \`berth ostree admin deploy\` | ${mb.toFixed(2)} | ${line(berthT)} |
 
 Ratio berth / ostree: **${(mb / mo).toFixed(2)}×** (goal ≤ 1.0×). After the runs \`ostree admin status\` still reads the sysroot.
 `;

@@ -15,7 +15,6 @@ export const COMMANDS: ReadonlyMap<string, CommandEntry> = new Map<string, Comma
   ['tour', { summary: 'A guided tour: init a repo under ./.berth, commit, log, diff, checkout', load: () => import('./tour.js') }],
   ['compose', { summary: 'Compose an OS tree from packages (compose tree) or a bootable disk (compose image)', load: () => import('./compose/compose.js') }],
   ['host', { summary: 'The atomic host: status, upgrade, deploy, rebase, rollback, kargs, cleanup, health-check', load: () => import('./host/index.js') }],
-  ['admin', { summary: 'Same as `berth ostree admin` (deployments, boot entries)', load: () => import('./admin/index.js') }],
   ['db', { summary: 'Package-level diff and list of OS commits (db diff, db list)', load: () => import('./compose/db.js') }],
   ['ostree', { summary: 'A drop-in for the ostree command: init, commit, checkout, refs, rev-parse, config, …', load: () => import('./ostree/index.js') }],
   ['pull', { summary: 'Download an image from a registry (or oci:DIR:TAG, docker-archive:FILE)', load: () => import('./image/pull.js') }],

@@ -34,6 +34,7 @@ import {
   sameDeployment,
 } from '../../sysroot/index.js';
 import type { CommandContext } from '../context.js';
+import { Repo } from '../../ostree/index.js';
 import { openSysroot, takeSysroot } from '../host/open.js';
 import { buildStatus } from '../host/status-model.js';
 import { renderAdminStatus, toAdminStatusJson } from '../host/render-status.js';
@@ -86,8 +87,6 @@ export async function runAdmin(argv: readonly string[], ctx: CommandContext): Pr
   return fn(rest.slice(1), ctx, sysroot);
 }
 
-/** Entry for a top-level verb registration (`berth admin …`). */
-export const run = runAdmin;
 
 async function initFs(argv: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { modern: { type: 'boolean' } } });
@@ -115,12 +114,9 @@ async function initFs(argv: string[], ctx: CommandContext): Promise<number> {
   return 0;
 }
 
-/** A bare repository like `ostree init --mode=bare` (the sysroot's system repo). */
+/** The sysroot's system repository: bare, as `ostree admin init-fs` makes it. */
 async function initBareRepo(repo: string): Promise<void> {
-  for (const d of ['objects', 'tmp', 'extensions', 'state', 'refs/heads', 'refs/mirrors', 'refs/remotes']) {
-    await fsp.mkdir(path.join(repo, d), { recursive: true, mode: 0o755 });
-  }
-  await writeFileAtomic(path.join(repo, 'config'), '[core]\nrepo_version=1\nmode=bare\n');
+  await Repo.init(repo, { mode: 'bare' });
 }
 
 async function osInit(argv: string[], ctx: CommandContext, sysrootPath: string | undefined): Promise<number> {
