@@ -32,3 +32,4 @@ export { signCommit, verifyCommit, signSummary, verifySummary, type SignatureRep
 export { listRemotes, getRemote, addRemote, deleteRemote, remoteVerification, remoteBranches, validateRemoteName, type RemoteConfig, type RemoteLocation, type AddRemoteOptions } from './remote.js';
 export * from './remote-errors.js';
 export { serveRepo, handleRepoRequest, type ServeOptions, type RunningServer } from './serve.js';
+export { pruneRepo, deleteCommit, parseKeepYoungerThan, type PruneOptions, type PruneResult } from './prune.js';

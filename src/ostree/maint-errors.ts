@@ -21,3 +21,5 @@ export const FsckCorruption = defineError<{ corrupt: number; partial: number }>(
 export const NotARepo = defineError<{ path: string }>('REPO_NOT_A_REPO', 'not-found');
 /** A malformed option value of a maintenance verb (`--keep-younger-than`, `--depth`). */
 export const BadMaintOption = defineError<{ option: string; value: string }>('REPO_BAD_MAINT_OPTION', 'invalid-argument');
+/** `prune --delete-commit` of a commit that a ref still points at. */
+export const CommitReferenced = defineError<{ checksum: string; ref: string }>('REPO_COMMIT_REFERENCED', 'failed-precondition');

@@ -350,6 +350,10 @@ export class RepoReader {
     }
   }
 
+  async clearPartial(checksum: string): Promise<void> {
+    await unlink(join(this.path, 'state', `${checksum}.commitpartial`)).catch(ignoreEnoent);
+  }
+
   /** ostree writes the reason ("f" for fsck) into the marker. */
   async markPartial(checksum: string, reason = 'f'): Promise<void> {
     await mkdir(join(this.path, 'state'), { recursive: true });
@@ -357,7 +361,8 @@ export class RepoReader {
   }
 }
 
-const OBJECT_EXTS = new Set(['file', 'dirtree', 'dirmeta', 'commit', 'commitmeta', 'tombstone-commit', 'payload-link']);
+// What ostree lists as loose objects (list_loose_objects_at): no commitmeta, no tombstones.
+const OBJECT_EXTS = new Set(['file', 'dirtree', 'dirmeta', 'commit', 'payload-link']);
 
 function ignoreEnoent(err: unknown): void {
   if (!isErrno(err, 'ENOENT')) throw err;
