@@ -14,6 +14,7 @@ export const COMMANDS: ReadonlyMap<string, CommandEntry> = new Map<string, Comma
   ['daemon', { summary: 'Run berthd: the host daemon with the Docker Engine API socket (docker CLI compatible)', load: () => import('./daemon.js') }],
   ['tour', { summary: 'A guided tour: init a repo under ./.berth, commit, log, diff, checkout', load: () => import('./tour.js') }],
   ['compose', { summary: 'Compose an OS tree from packages (compose tree) or a bootable disk (compose image)', load: () => import('./compose/compose.js') }],
+  ['repo', { summary: 'Publish an OSTree archive repository: serve DIR over HTTP (Range, ETag, caching)', load: () => import('./repo/index.js') }],
   ['host', { summary: 'The atomic host: status, upgrade, deploy, rebase, rollback, kargs, cleanup, health-check', load: () => import('./host/index.js') }],
   ['db', { summary: 'Package-level diff and list of OS commits (db diff, db list)', load: () => import('./compose/db.js') }],
   ['ostree', { summary: 'A drop-in for the ostree command: init, commit, checkout, refs, rev-parse, config, …', load: () => import('./ostree/index.js') }],
