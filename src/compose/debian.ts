@@ -44,6 +44,8 @@ export function mmdebstrapArgv(o: DebianInstallOptions, files: { sources: string
     argv.push(`--setup-hook=mkdir -p "$1"/etc/apt/preferences.d`, `--setup-hook=upload ${files.preferences} /etc/apt/preferences.d/berth-exclude`);
   }
   argv.push(`--aptopt=APT::Install-Recommends "${t.recommends ? 'true' : 'false'}"`);
+  // A failed compose is thrown away whole, so dpkg's per-file fsync buys nothing here.
+  argv.push('--dpkgopt=force-unsafe-io');
   if (!t.documentation) {
     for (const d of ['doc', 'man', 'info', 'help']) argv.push(`--dpkgopt=path-exclude=/usr/share/${d}/*`);
     argv.push('--dpkgopt=path-include=/usr/share/doc/*/copyright');

@@ -1,0 +1,216 @@
+/**
+ * `compose image`: a bootable disk from a commit, without mounting the disk.
+ *
+ * 1. A sysroot is laid out by berth's own deploy code (src/sysroot) on a private tmpfs:
+ *    init-fs, the commit pulled into `ostree/repo`, os-init, deploy with the kernel arguments
+ *    (the commit's `berth.kargs`, then the caller's), which writes the BLS entries.
+ * 2. GRUB configuration in ostree's grub2 layout: `/boot/grub/grub.cfg` sources
+ *    `/boot/loader/grub.cfg`, generated from the BLS entries of the current boot version, so the
+ *    atomic `boot/loader` symlink swap switches GRUB's menu together with the entries.
+ * 3. The disk: GPT with a BIOS boot partition and an ext4 root (label `berth-root`) populated
+ *    from the sysroot by `mkfs.ext4 -d` straight into the partition's byte range; qcow2 through
+ *    `qemu-img convert`.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { exec, joinWithin } from '../core/index.js';
+import { blsGet, parseBlsEntry, parseOrigin, strverscmp, type BlsEntry } from '../formats/index.js';
+import { BerthRepo, deploy, Sysroot } from '../sysroot/index.js';
+import { ComposeImageFailed } from './errors.js';
+import { ComposeRepo } from './repo.js';
+
+export const ROOT_LABEL = 'berth-root';
+const LINUX_FS_TYPE = '0FC63DAF-8483-4772-8E79-3D69D8477DE4';
+const BIOS_BOOT_TYPE = '21686148-6449-6E6F-744E-656564454649';
+const SECTOR = 512;
+
+export interface BuildImageOptions {
+  readonly repo: string;
+  /** Ref or checksum (default: the repo's only ref). */
+  readonly rev: string;
+  readonly output: string;
+  readonly format?: 'raw' | 'qcow2';
+  /** Disk size in bytes (default: tree size × 2 + 1 GiB, rounded up to MiB). */
+  readonly sizeBytes?: number;
+  readonly stateroot?: string;
+  /** Appended after `root=LABEL=berth-root rw` and the commit's `berth.kargs`. */
+  readonly kargs?: readonly string[];
+  /** The origin refspec written for the deployment (default: the ref, when rev is one). */
+  readonly refspec?: string;
+  /** An OSTree remote configured in the image's repository, for upgrades. */
+  readonly remote?: { readonly name: string; readonly url: string };
+  readonly onStep?: (step: string) => void;
+}
+
+export interface BuildImageResult {
+  readonly output: string;
+  readonly checksum: string;
+  readonly sizeBytes: number;
+  /** Byte offset of the root partition (for `debugfs 'img?offset=N'`). */
+  readonly rootOffset: number;
+  readonly kargs: string;
+}
+
+async function duBytes(dir: string): Promise<number> {
+  const r = await exec(['du', '-sb', dir]);
+  return Number(r.stdout.toString().split(/\s/)[0]);
+}
+
+export async function buildDiskImage(o: BuildImageOptions): Promise<BuildImageResult> {
+  const step = (s: string): void => o.onStep?.(s);
+  const stateroot = o.stateroot ?? 'berth';
+  const source = new ComposeRepo(o.repo);
+  const checksum = await source.mustResolve(o.rev);
+  const commit = await source.readCommit(checksum);
+  const commitKargs = (() => {
+    const v = commit.metadata.find(([k]) => k === 'berth.kargs')?.[1].value;
+    return Array.isArray(v) ? (v as string[]) : [];
+  })();
+  const kargs = [`root=LABEL=${ROOT_LABEL}`, ...commitKargs, ...(o.kargs ?? [])];
+  if (!kargs.includes('rw') && !kargs.includes('ro')) kargs.splice(1, 0, 'rw');
+
+  const work = await mkdtemp(path.join(tmpdir(), 'berth-image-'));
+  const mnt = path.join(work, 'sysroot');
+  await mkdir(mnt);
+  // The sysroot is built on a private tmpfs: deploy code may sync and seal; never on the host's disk.
+  await exec(['mount', '-t', 'tmpfs', '-o', 'size=8g,mode=0755', 'berth-image', mnt], { pkg: 'mount' });
+  try {
+    step('sysroot: init-fs, pull, os-init');
+    for (const [d, mode] of [['boot', 0o755], ['dev', 0o755], ['home', 0o755], ['proc', 0o755], ['run', 0o755], ['sys', 0o755], ['root', 0o700], ['tmp', 0o1777]] as const) {
+      await mkdir(path.join(mnt, d), { mode });
+    }
+    await mkdir(path.join(mnt, 'ostree/deploy'), { recursive: true });
+    const sysRepo = path.join(mnt, 'ostree/repo');
+    await exec(['ostree', `--repo=${sysRepo}`, 'init', '--mode=bare'], { pkg: 'ostree' });
+    const isRef = !/^[0-9a-f]{64}$/.test(o.rev);
+    const ref = isRef ? o.rev.replace(/\^+$/, '') : undefined;
+    await exec(['ostree', `--repo=${sysRepo}`, 'pull-local', source.path, checksum], { pkg: 'ostree', timeoutMs: 30 * 60_000 });
+    let refspec = o.refspec ?? ref ?? checksum;
+    if (o.remote !== undefined) {
+      await exec(['ostree', `--repo=${sysRepo}`, 'remote', 'add', '--no-gpg-verify', o.remote.name, o.remote.url], { pkg: 'ostree' });
+      if (ref !== undefined) {
+        await exec(['ostree', `--repo=${sysRepo}`, 'refs', `--create=${o.remote.name}:${ref}`, checksum], { pkg: 'ostree' });
+        refspec = o.refspec ?? `${o.remote.name}:${ref}`;
+      }
+    } else if (ref !== undefined) {
+      await exec(['ostree', `--repo=${sysRepo}`, 'refs', `--create=${ref}`, checksum], { pkg: 'ostree' });
+    }
+    await exec(['ostree', `--repo=${sysRepo}`, 'config', 'set', 'sysroot.bootloader', 'none'], { pkg: 'ostree' });
+    const sv = path.join(mnt, 'ostree/deploy', stateroot, 'var');
+    await mkdir(path.join(mnt, 'ostree/deploy', stateroot, 'deploy'), { recursive: true });
+    for (const d of ['lib', 'log']) await mkdir(path.join(sv, d), { recursive: true });
+    await mkdir(path.join(sv, 'tmp'), { mode: 0o1777 });
+    await exec(['chmod', '1777', path.join(sv, 'tmp')]);
+    await exec(['ln', '-s', '../run', path.join(sv, 'run')]);
+    await exec(['ln', '-s', '../run/lock', path.join(sv, 'lock')]);
+
+    step(`deploy ${checksum.slice(0, 12)} (berth sysroot)`);
+    const sysroot = await Sysroot.load({ path: mnt, openRepo: (p) => BerthRepo.open(p), mutableDeployments: true, sync: false });
+    await deploy(sysroot, {
+      stateroot,
+      checksum,
+      origin: parseOrigin(`[origin]\nrefspec=${refspec}\n`),
+      kargs: kargs.join(' '),
+      noMerge: true,
+    });
+    step('GRUB configuration from the BLS entries');
+    await writeGrubConfig(mnt);
+
+    step('disk: GPT, ext4 populated with mkfs.ext4 -d');
+    const treeBytes = await duBytes(mnt);
+    const size = roundUp(o.sizeBytes ?? treeBytes * 2 + 1024 ** 3, 1024 ** 2);
+    const raw = o.format === 'qcow2' ? path.join(work, 'disk.raw') : o.output;
+    const rootOffset = await writeRawDisk(mnt, raw, size);
+    if (o.format === 'qcow2') {
+      step('qcow2');
+      await exec(['qemu-img', 'convert', '-f', 'raw', '-O', 'qcow2', raw, o.output], { pkg: 'qemu-utils', timeoutMs: 30 * 60_000 });
+    }
+    return { output: o.output, checksum, sizeBytes: size, rootOffset, kargs: kargs.join(' ') };
+  } finally {
+    await exec(['umount', mnt], { check: false });
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function roundUp(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}
+
+/** GPT: p1 BIOS boot (1 MiB, for GRUB's core image), p2 ext4 root from `dir`. Returns the root offset. */
+export async function writeRawDisk(dir: string, output: string, sizeBytes: number): Promise<number> {
+  await rm(output, { force: true });
+  await exec(['truncate', '-s', String(sizeBytes), output]);
+  const script = `label: gpt\nstart=2048, size=2048, type=${BIOS_BOOT_TYPE}, name=bios\nstart=4096, type=${LINUX_FS_TYPE}, name=root\n`;
+  await exec(['sfdisk', '-q', output], { input: script, pkg: 'fdisk' });
+  const table = JSON.parse((await exec(['sfdisk', '-J', output], { pkg: 'fdisk' })).stdout.toString()) as {
+    partitiontable: { partitions: { start: number; size: number }[] };
+  };
+  const root = table.partitiontable.partitions[1];
+  if (root === undefined) throw new ComposeImageFailed('sfdisk did not create the root partition', { step: 'partition' });
+  const offset = root.start * SECTOR;
+  const r = await exec(
+    ['mkfs.ext4', '-q', '-F', '-L', ROOT_LABEL, '-E', `offset=${offset}`, '-d', dir, output, `${Math.floor((root.size * SECTOR) / 1024)}k`],
+    { pkg: 'e2fsprogs', check: false, timeoutMs: 30 * 60_000 },
+  );
+  if (r.exitCode !== 0) throw new ComposeImageFailed(`mkfs.ext4 failed: ${r.stderr.toString().trim()}`, { step: 'mkfs' });
+  return offset;
+}
+
+// ---------------------------------------------------------------------------------------------
+// BLS entries → GRUB, the way ostree's grub2 backend lays it out.
+
+export interface BootEntry {
+  readonly file: string;
+  readonly entry: BlsEntry;
+  readonly title: string;
+  readonly linux: string;
+  readonly initrd?: string;
+  readonly options: string;
+}
+
+/** Entries of `boot/loader/entries` in boot order (highest `version` first, as BLS sorts). */
+export async function readBootEntries(sysrootDir: string): Promise<BootEntry[]> {
+  const dir = joinWithin(sysrootDir, 'boot/loader/entries');
+  const out: BootEntry[] = [];
+  for (const name of (await readdir(dir)).filter((n) => n.endsWith('.conf'))) {
+    const entry = parseBlsEntry(await readFile(path.join(dir, name), 'utf8'));
+    const linux = blsGet(entry, 'linux');
+    if (linux === undefined) continue;
+    const initrd = blsGet(entry, 'initrd');
+    out.push({ file: name, entry, title: blsGet(entry, 'title') ?? name, linux, ...(initrd !== undefined ? { initrd } : {}), options: blsGet(entry, 'options') ?? '' });
+  }
+  return sortBootEntries(out);
+}
+
+export function sortBootEntries(entries: readonly BootEntry[]): BootEntry[] {
+  return [...entries].sort((a, b) => strverscmp(blsGet(b.entry, 'version') ?? '', blsGet(a.entry, 'version') ?? ''));
+}
+
+/** A GRUB menu for the entries; paths are relative to the /boot directory of the root filesystem. */
+export function renderGrubConfig(entries: readonly BootEntry[], bootPrefix = '/boot'): string {
+  const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  const lines = ['# Generated by berth from the BLS entries in loader/entries; replaced on every deployment change', 'set default=0', 'set timeout=1', ''];
+  for (const e of entries) {
+    lines.push(`menuentry ${q(e.title)} {`, `  linux ${bootPrefix}${e.linux} ${e.options}`);
+    if (e.initrd !== undefined) lines.push(`  initrd ${bootPrefix}${e.initrd}`);
+    lines.push('}');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function writeGrubConfig(sysrootDir: string): Promise<void> {
+  const entries = await readBootEntries(sysrootDir);
+  if (entries.length === 0) throw new ComposeImageFailed('Deploy wrote no BLS entry', { step: 'bootloader' });
+  await writeFile(joinWithin(sysrootDir, 'boot/loader/grub.cfg'), renderGrubConfig(entries));
+  await mkdir(joinWithin(sysrootDir, 'boot/grub'), { recursive: true });
+  await writeFile(
+    joinWithin(sysrootDir, 'boot/grub/grub.cfg'),
+    `# berth: the menu lives beside the BLS entries of the current boot version\nsearch --no-floppy --label --set=root ${ROOT_LABEL}\nset prefix=($root)/boot/grub\nsource /boot/loader/grub.cfg\n`,
+  );
+}
+
+/** Size of a file, for reports. */
+export async function fileSize(p: string): Promise<number> {
+  return (await stat(p)).size;
+}
