@@ -136,3 +136,43 @@ test('ImageStore.prepareRootfs() mounts overlayfs over unpacked snapshots with w
   await fs2.remove();
   await assert.rejects(fsp.access(fs2.upper));
 });
+
+test('ImageStore unpacks a shared base layer once and loads Docker >= 25 archives with compressed layers', async (t) => {
+  if (!needRoot(t)) return;
+  const dir = await tempDir(t);
+  const a = await buildBusyboxImage({ dir: path.join(dir, 'a'), extraLayers: [[{ path: 'a.txt', content: 'a' }]] });
+  const b = await buildBusyboxImage({ dir: path.join(dir, 'b'), extraLayers: [[{ path: 'b.txt', content: 'b' }]] });
+  const store = await ImageStore.open({ root: await tempDir(t) });
+  await store.importOciLayout(a.ociDir, { names: ['a:1'] });
+  await store.importOciLayout(b.ociDir, { names: ['b:1'] });
+  const snaps = (await fsp.readdir(store.snapshotsDir)).filter((n) => /^[0-9a-f]{64}$/.test(n));
+  assert.equal(snaps.length, 3, 'base + two tops');
+  // Docker >= 25 with the containerd store: manifest.json points at blobs/sha256/<gzip layer>
+  const layerGz = await fsp.readFile(path.join(a.ociDir, 'blobs/sha256', a.layers[0]!.digest.slice(7)));
+  const layer2 = await fsp.readFile(path.join(a.ociDir, 'blobs/sha256', a.layers[1]!.digest.slice(7)));
+  const archive = await buildTar([
+    { path: 'blobs/', type: 'directory' },
+    { path: 'blobs/sha256/', type: 'directory' },
+    { path: `blobs/sha256/${a.imageId.slice(7)}`, content: a.configBytes },
+    { path: `blobs/sha256/${a.layers[0]!.digest.slice(7)}`, content: layerGz },
+    { path: `blobs/sha256/${a.layers[1]!.digest.slice(7)}`, content: layer2 },
+    { path: `blobs/sha256/${a.manifestDigest.slice(7)}`, content: a.manifestBytes },
+    { path: 'index.json', content: JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: a.manifestDigest, size: a.manifestBytes.length, annotations: { 'io.containerd.image.name': 'docker.io/library/c25:latest', 'org.opencontainers.image.ref.name': 'latest' } }] }) },
+    { path: 'manifest.json', content: JSON.stringify([{ Config: `blobs/sha256/${a.imageId.slice(7)}`, RepoTags: ['c25:latest'], Layers: a.layers.map((l) => `blobs/sha256/${l.digest.slice(7)}`) }]) },
+    { path: 'oci-layout', content: '{"imageLayoutVersion":"1.0.0"}' },
+  ]);
+  const other = await ImageStore.open({ root: await tempDir(t) });
+  assert.deepEqual(await other.load(Readable.from([archive])), [{ id: a.imageId, tags: ['c25:latest'] }]);
+  // and the same archive without manifest.json is read as an OCI archive
+  const ociOnly = await buildTar([
+    { path: `blobs/sha256/${a.imageId.slice(7)}`, content: a.configBytes },
+    { path: `blobs/sha256/${a.layers[0]!.digest.slice(7)}`, content: layerGz },
+    { path: `blobs/sha256/${a.layers[1]!.digest.slice(7)}`, content: layer2 },
+    { path: `blobs/sha256/${a.manifestDigest.slice(7)}`, content: a.manifestBytes },
+    { path: 'index.json', content: JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: a.manifestDigest, size: a.manifestBytes.length, annotations: { 'io.containerd.image.name': 'docker.io/library/ocionly:1' } }] }) },
+    { path: 'oci-layout', content: '{"imageLayoutVersion":"1.0.0"}' },
+  ]);
+  const third = await ImageStore.open({ root: await tempDir(t) });
+  assert.deepEqual(await third.load(Readable.from([ociOnly])), [{ id: a.imageId, tags: ['ocionly:1'] }]);
+  assert.equal((await third.resolve('ocionly:1')).manifest?.digest, a.manifestDigest);
+});
