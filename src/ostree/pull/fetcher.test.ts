@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { tempDir } from '../../core/test-support.js';
+import { Fetcher } from './fetcher.js';
+
+async function server(t: import('node:test').TestContext, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  const s = createServer(handler);
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  t.after(
+    () =>
+      new Promise<void>((r) => {
+        s.closeAllConnections();
+        s.close(() => r());
+      }),
+  );
+  return `http://127.0.0.1:${(s.address() as AddressInfo).port}/`;
+}
+
+const BODY = Buffer.from(Array.from({ length: 100_000 }, (_, i) => i % 251));
+
+test('download() resumes an interrupted transfer with a Range request instead of starting over', async (t) => {
+  const ranges: Array<string | undefined> = [];
+  const url = await server(t, (req, res) => {
+    ranges.push(req.headers.range);
+    if (req.headers.range === undefined) {
+      res.writeHead(200, { 'Content-Length': BODY.length });
+      res.write(BODY.subarray(0, 40_000), () => setTimeout(() => res.destroy(), 20));
+      return;
+    }
+    const from = Number(/bytes=(\d+)-/.exec(req.headers.range)![1]);
+    res.writeHead(206, { 'Content-Range': `bytes ${from}-${BODY.length - 1}/${BODY.length}`, 'Content-Length': BODY.length - from });
+    res.end(BODY.subarray(from));
+  });
+  const dir = await tempDir(t);
+  const f = new Fetcher(url, { backoffMs: 1 });
+  t.after(() => f.close());
+  await f.download('deltas/x/0', join(dir, 'part'));
+  assert.deepEqual(await readFile(join(dir, 'part')), BODY);
+  assert.equal(ranges[0], undefined);
+  assert.match(ranges[1] ?? '', /^bytes=\d+-$/);
+  assert.ok(Number(/bytes=(\d+)-/.exec(ranges[1]!)![1]) > 0, 'resumed past zero');
+  // a leftover .part from an earlier run is continued too
+  await writeFile(join(dir, 'again.part'), BODY.subarray(0, 70_000));
+  ranges.length = 0;
+  await f.download('deltas/x/0', join(dir, 'again'));
+  assert.deepEqual(await readFile(join(dir, 'again')), BODY);
+  assert.deepEqual(ranges, ['bytes=70000-']);
+});
+
+test('get() retries 503s with backoff, gives up on 404 at once, and cuts a stalled transfer', async (t) => {
+  let hits = 0;
+  const url = await server(t, (req, res) => {
+    if (req.url === '/flaky') {
+      hits++;
+      if (hits < 3) res.writeHead(503).end();
+      else res.end('ok');
+    } else if (req.url === '/stall') {
+      res.writeHead(200, { 'Content-Length': 10 });
+      res.write('x');
+    } else res.writeHead(404).end();
+  });
+  const sleeps: number[] = [];
+  const f = new Fetcher(url, { backoffMs: 10, sleep: async (ms) => void sleeps.push(ms), lowSpeedTimeoutMs: 200, attempts: 3 });
+  t.after(() => f.close());
+  assert.equal(new TextDecoder().decode(await f.get('flaky')), 'ok');
+  assert.deepEqual(sleeps, [10, 20]);
+  assert.equal(await f.get('missing', { optional: true }), undefined);
+  await assert.rejects(f.get('missing'), { code: 'PULL_FETCH_FAILED' });
+  const t0 = Date.now();
+  await assert.rejects(f.get('stall'), { code: 'PULL_LOW_SPEED' });
+  assert.ok(Date.now() - t0 < 5000);
+});
