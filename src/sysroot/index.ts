@@ -11,3 +11,5 @@ export { findKernel, type KernelLayout } from './kernel.js';
 export { OstreeCliRepo } from './ostree-cli-repo.js';
 export { bootCheck, markTentative, readBootState, recordBoot, healthChecksOf, bootStatePath, DEFAULT_MAX_BOOT_ATTEMPTS, type BootOutcome, type BootState, type HealthCheck } from './health.js';
 export { BerthRepo } from './repo-adapter.js';
+/** Helpers for tests of this and other subsystems (tmpfs sysroots, trees, real-ostree commits). */
+export * as sysrootTesting from './testing.js';

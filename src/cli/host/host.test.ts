@@ -7,7 +7,9 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { needRoot, needTools } from '../../core/test-support.js';
 import { blsGet, parseBlsEntry } from '../../formats/index.js';
-import { makeTree, ostreeAdmin, ostreeCommit, ostreeSysroot, tmpfsDir } from '../../sysroot/testing.js';
+import { sysrootTesting } from '../../sysroot/index.js';
+
+const { makeTree, ostreeAdmin, ostreeCommit, ostreeSysroot, tmpfsDir } = sysrootTesting;
 import type { CommandContext } from '../context.js';
 import { runAdmin } from '../admin/index.js';
 import { run as runHost } from './index.js';

@@ -39,6 +39,7 @@ import {
   readBootState,
   recordBoot,
 } from '../../sysroot/index.js';
+import { refreshOriginRef } from '../../ostree/index.js';
 import type { CommandContext } from '../context.js';
 import { openSysroot, takeSysroot } from './open.js';
 import { buildStatus, type HostStatus } from './status-model.js';
@@ -157,11 +158,13 @@ async function newDefault(ctx: CommandContext, s: Sysroot, opts: NewDefaultOptio
 async function upgradeVerb(argv: string[], ctx: CommandContext, sysrootPath: string | undefined): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { check: { type: 'boolean' }, preview: { type: 'boolean' }, stage: { type: 'boolean' }, 'unchanged-exit-77': { type: 'boolean' } },
+    options: { check: { type: 'boolean' }, preview: { type: 'boolean' }, stage: { type: 'boolean' }, 'unchanged-exit-77': { type: 'boolean' }, from: { type: 'string' } },
   });
   const s = await openSysroot(ctx, sysrootPath);
   const merge = mergeOf(s);
   const refspec = refspecOf(merge);
+  // issue 4: pull a `remote:ref` origin from its remote (or apply an offline bundle) before resolving it
+  await refreshOriginRef(`${s.path}/ostree/repo`, refspec, { ...(values.from !== undefined ? { from: values.from } : {}), check: values.check === true });
   const repo = await s.repo();
   const target = await repo.resolveRev(refspec);
   const current = s.staged?.checksum ?? merge.checksum;
@@ -264,7 +267,10 @@ async function kargsVerb(argv: string[], ctx: CommandContext, sysrootPath: strin
   });
   const s = await openSysroot(ctx, sysrootPath);
   const merge = mergeOf(s);
-  let k = parseKargs(merge.kargs).filter(([n]) => n !== 'ostree');
+  // Like rpm-ostree: edits apply to the default (or staged) deployment's arguments, so
+  // consecutive edits stack; /etc still merges from the booted one.
+  const base = s.staged ?? s.deployments.find((d) => d.stateroot === merge.stateroot) ?? merge;
+  let k = parseKargs(base.kargs).filter(([n]) => n !== 'ostree');
   const changes = [values.append, values['append-if-missing'], values.delete, values['delete-if-present'], values.replace].some((x) => (x?.length ?? 0) > 0);
   if (!changes) {
     ctx.stdout.write(`${formatKargs(k)}\n`);
@@ -283,7 +289,7 @@ async function kargsVerb(argv: string[], ctx: CommandContext, sysrootPath: strin
   }
   for (const a of values.append ?? []) k = appendKarg(k, a);
   for (const a of values['append-if-missing'] ?? []) k = appendKargIfMissing(k, a);
-  await newDefault(ctx, s, { checksum: merge.checksum, origin: merge.origin, kargs: formatKargs(k), ...(values.stage === true ? { stage: true } : {}) });
+  await newDefault(ctx, s, { checksum: base.checksum, origin: base.origin, kargs: formatKargs(k), ...(values.stage === true ? { stage: true } : {}) });
   ctx.stdout.write('Kernel arguments updated.\n');
   return 0;
 }
