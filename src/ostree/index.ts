@@ -23,7 +23,7 @@ export { commitHistory, contentChecksumOf, type LogEntry } from './log.js';
 export { RepoPath, describe, listChildren, readPathContent, type PathEntry, type Resolved } from './repo-path.js';
 export { diffTrees, commitDiffNode, localDiffNode, diffStats, type DiffNode, type DiffResult, type DiffStats, type LocalDiffOptions } from './diff.js';
 // Network updates (issue 4): pull, static deltas, signatures, remotes, serving.
-export { pull, pullLocal, pullRef, applyOfflineDelta, Fetcher, type PullOptions, type PullResult, type PullProgress, type PulledRef, type PullLocalOptions, type PullRefOptions, type PullRefResult, type FetcherOptions } from './pull/index.js';
+export { pull, pullLocal, pullRef, applyOfflineDelta, refreshOriginRef, Fetcher, type PullOptions, type PullResult, type PullProgress, type PulledRef, type PullLocalOptions, type PullRefOptions, type PullRefResult, type FetcherOptions } from './pull/index.js';
 export { PullFetchFailed, PullLowSpeed, PullRefNotFound, PullBadRemoteData, PullNoDelta, PullAborted } from './pull/index.js';
 export { LooseStore, generateStaticDelta, applyStaticDelta, loadDeltaFromPath, listStaticDeltas, readStaticDelta, deleteStaticDelta, staticDeltaDigests, writeDeltaIndexes, updateSummary, parseDeltaIndex, parseDeltaDigests, superblockCommitMeta } from './delta/index.js';
 export { StaticDeltaNotFound, StaticDeltaMissingObject, StaticDeltaChecksumMismatch, StaticDeltaBadOps, type GenerateOptions, type GenerateResult, type UpdateSummaryOptions, type ApplyResult, type LoadedSuperblock } from './delta/index.js';
@@ -33,3 +33,5 @@ export { listRemotes, getRemote, addRemote, deleteRemote, remoteVerification, re
 export * from './remote-errors.js';
 export { serveRepo, handleRepoRequest, type ServeOptions, type RunningServer } from './serve.js';
 export { pruneRepo, deleteCommit, parseKeepYoungerThan, type PruneOptions, type PruneResult } from './prune.js';
+export { regenerateSummary, type RegenerateSummaryOptions } from './summary.js';
+export { gHashTableOrder, gStrHash } from './ghash-order.js';

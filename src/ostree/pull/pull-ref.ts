@@ -67,3 +67,40 @@ export async function applyOfflineDelta(repoPath: string, path: string, options:
   }
   return { commit: loaded.superblock.to, from: loaded.superblock.from, signatures };
 }
+
+/**
+ * For `berth host upgrade`: before the origin refspec is resolved locally, bring it up to date.
+ * `remote:ref` origins are pulled from the remote (commit metadata only with `check`, as
+ * rpm-ostree's `upgrade --check` does); with `from`, an offline bundle is applied instead and
+ * the ref moved to its commit. A local-only refspec without `from` is left alone.
+ */
+export async function refreshOriginRef(
+  repoPath: string,
+  refspec: string,
+  options: { readonly from?: string; readonly check?: boolean; readonly remotesDir?: string; readonly onProgress?: (p: PullProgress) => void } = {},
+): Promise<{ commit: string | undefined; pulled: boolean }> {
+  const colon = refspec.indexOf(':');
+  const remote = colon > 0 ? refspec.slice(0, colon) : undefined;
+  const ref = colon > 0 ? refspec.slice(colon + 1) : refspec;
+  const extra = options.remotesDir !== undefined ? { remotesDir: options.remotesDir } : {};
+  if (options.from !== undefined) {
+    const r = await applyOfflineDelta(repoPath, options.from, { ...(remote !== undefined ? { remote } : {}), ...extra });
+    const store = await LooseStore.open(repoPath);
+    await store.writeRef(ref, r.commit, remote);
+    return { commit: r.commit, pulled: true };
+  }
+  if (remote === undefined) return { commit: undefined, pulled: false };
+  const loc: RemoteLocation = { repo: repoPath, ...extra };
+  const config = await getRemote(loc, remote);
+  const verify = await remoteVerification(loc, config);
+  const store = await LooseStore.open(repoPath);
+  const result = await pull(store, {
+    remoteName: remote,
+    url: config.url,
+    refs: [ref],
+    verify,
+    ...(options.check === true ? { commitMetadataOnly: true } : {}),
+    ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+  });
+  return { commit: result.refs[0]?.commit, pulled: true };
+}
