@@ -149,6 +149,22 @@ export class ContentStore implements BlobReader {
     return out;
   }
 
+  /** Drops ingests (not being written here) untouched for `maxAgeMs`. */
+  async pruneIngests(maxAgeMs: number): Promise<number> {
+    const dir = path.join(this.root, 'ingest');
+    let dropped = 0;
+    for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
+      const ref = await fsp.readFile(path.join(dir, name, 'ref'), 'utf8').catch(() => undefined);
+      if (ref !== undefined && this.#open.has(ref)) continue;
+      const st = await fsp.stat(path.join(dir, name, 'data')).catch(() => fsp.stat(path.join(dir, name)));
+      if (Date.now() - st.mtimeMs > maxAgeMs) {
+        await fsp.rm(path.join(dir, name), { recursive: true, force: true });
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
   /**
    * Opens (or resumes) an ingest. One writer per ref at a time in this process; `restart` drops what
    * an earlier writer left.

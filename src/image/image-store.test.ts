@@ -176,3 +176,19 @@ test('ImageStore unpacks a shared base layer once and loads Docker >= 25 archive
   assert.deepEqual(await third.load(Readable.from([ociOnly])), [{ id: a.imageId, tags: ['ocionly:1'] }]);
   assert.equal((await third.resolve('ocionly:1')).manifest?.digest, a.manifestDigest);
 });
+
+test('ImageStore.gc() clears what a killed process left (half snapshots, temp dirs, stale index lock)', async (t) => {
+  const root = await tempDir(t);
+  const store = await ImageStore.open({ root });
+  const deadPid = 2 ** 22 + 12345; // above pid_max's default: never a live process
+  await fsp.mkdir(path.join(store.snapshotsDir, `.tmp-0123456789ab-${deadPid}-xyz`, 'fs'), { recursive: true });
+  await fsp.mkdir(path.join(store.snapshotsDir, `.tmp-0123456789ab-${process.pid}-live`), { recursive: true });
+  await fsp.mkdir(path.join(store.dir, 'tmp', `load-${deadPid}-abc`), { recursive: true });
+  await fsp.writeFile(path.join(store.dir, 'images.lock'), String(deadPid));
+  const built = await buildBusyboxImage({ dir: await tempDir(t) });
+  await store.importOciLayout(built.ociDir, { names: ['after:crash'] }); // takes over the dead holder's lock
+  await store.gc();
+  assert.deepEqual((await fsp.readdir(store.snapshotsDir)).filter((n) => n.startsWith('.tmp-')), [`.tmp-0123456789ab-${process.pid}-live`]);
+  assert.deepEqual(await fsp.readdir(path.join(store.dir, 'tmp')), []);
+  assert.equal((await store.resolve('after:crash')).id, built.imageId);
+});

@@ -372,7 +372,15 @@ export class ImageStore {
       }
       for (const s of await fsp.readdir(this.snapshotsDir)) {
         if (/^[0-9a-f]{64}$/.test(s) && !keepSnaps.has(s)) await rmTree(path.join(this.snapshotsDir, s));
+        // what a process killed while unpacking left: ".tmp-<chain12>-<pid>-<rand>"
+        const m = /^\.tmp-[0-9a-f]{12}-(\d+)-/.exec(s);
+        if (m && !pidAlive(Number(m[1]))) await rmTree(path.join(this.snapshotsDir, s));
       }
+      for (const t of await fsp.readdir(path.join(this.dir, 'tmp')).catch(() => [] as string[])) {
+        const m = /^(?:load|save)-(\d+)-/.exec(t);
+        if (m && !pidAlive(Number(m[1]))) await rmTree(path.join(this.dir, 'tmp', t));
+      }
+      await this.content.pruneIngests(INGEST_MAX_AGE_MS);
       return freed;
     });
   }
@@ -642,7 +650,7 @@ export class ImageStore {
    * must equal the config's diff_ids.
    */
   async load(archive: AsyncIterable<Uint8Array>): Promise<LoadedImage[]> {
-    const tmp = await fsp.mkdtemp(path.join(this.dir, 'tmp', 'load-'));
+    const tmp = await fsp.mkdtemp(path.join(this.dir, 'tmp', `load-${process.pid}-`));
     try {
       await unpackLayer(archive, tmp, { mode: 'flatten', chown: false });
       const manifestPath = path.join(tmp, 'manifest.json');
@@ -812,7 +820,7 @@ export class ImageStore {
       if (existing) existing.names.push(...names);
       else images.push({ image, names });
     }
-    const tmp = await fsp.mkdtemp(path.join(this.dir, 'tmp', 'save-'));
+    const tmp = await fsp.mkdtemp(path.join(this.dir, 'tmp', `save-${process.pid}-`));
     const tar = pack();
     const piping = pipeline(tar, out as NodeJS.WritableStream);
     const addBytes = (name: string, data: Buffer | string): Promise<void> =>
@@ -932,6 +940,18 @@ export class ImageStore {
       Metadata: { LastTagTime: img.addedAt },
       ...(img.manifest ? { Descriptor: img.index ?? img.manifest } : {}),
     };
+  }
+}
+
+/** Interrupted pulls resume within this time; older partial ingests are dropped by gc(). */
+const INGEST_MAX_AGE_MS = 24 * 3600 * 1000;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return !isErrno(err, 'ESRCH');
   }
 }
 

@@ -4,9 +4,18 @@ import { ImageStore, authFilePath, readCredentials, type RegistryAccess } from '
 import type { CommandContext } from '../context.js';
 import { defaultRoot } from '../daemon-config.js';
 
-/** The image store under berth's state root ($BERTH_ROOT, else /var/lib/berth as root, ./.berth otherwise). */
+/**
+ * The image store under berth's state root ($BERTH_ROOT, else /var/lib/berth as root, ./.berth
+ * otherwise). An image is in use while a container of the engine (same root) was made from it.
+ */
 export async function openStore(ctx: CommandContext): Promise<ImageStore> {
-  return ImageStore.open({ root: defaultRoot(ctx.env, ctx.cwd).root });
+  return ImageStore.open({
+    root: defaultRoot(ctx.env, ctx.cwd).root,
+    isImageInUse: async (id) => {
+      const { openEngine } = await import('../container/verbs.js');
+      return (await openEngine(ctx).list({ all: true })).some((c) => c.imageId === id);
+    },
+  });
 }
 
 /**
