@@ -60,7 +60,7 @@ export const VERBS: ReadonlyMap<string, VerbEntry> = new Map<string, VerbEntry>(
   ['sign', { summary: 'Sign a commit', load: later('./sign.js') }],
   ['show', { summary: 'Output a metadata object', load: () => import('./show.js') }],
   ['static-delta', { summary: 'Static delta related commands', load: later('./static-delta.js') }],
-  ['summary', { summary: 'Manage summary metadata', load: later('./summary.js') }],
+  ['summary', { summary: 'Manage summary metadata', load: () => import('./summary.js') }],
 ]);
 
 function usage(): string {
