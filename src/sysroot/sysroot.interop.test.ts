@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { needRoot, needTools } from '../core/test-support.js';
 import { exec } from '../core/index.js';
 import { originForRefspec } from '../formats/index.js';
-import { Sysroot, deploy, OstreeCliRepo, BerthRepo, cleanup } from './index.js';
+import { Sysroot, deploy, OstreeCliRepo, BerthRepo, cleanup, stage } from './index.js';
 import { makeTree, ostreeAdmin, ostreeCommit, ostreeSysroot, tmpfsDir } from './testing.js';
 
 function open(s: string, extra: Partial<Parameters<typeof Sysroot.load>[0]> = {}): Promise<Sysroot> {
@@ -176,4 +176,12 @@ test('the real ostree booted into a berth deployment shows berth\'s order with b
   assert.equal(real, expected);
   const { pending, rollback } = s.queryDeploymentsFor();
   assert.deepEqual([pending?.checksum, s.booted?.checksum, rollback?.checksum], [v3, v1, v2]);
+
+  // berth stages v2 (GVariant state in /run/ostree/staged-deployment); the real ostree reads it.
+  s = (await stage(s, { stateroot: 'test', checksum: v2, origin })).sysroot;
+  assert.equal(s.staged?.checksum, v2);
+  const realStaged = await ostreeStatusBootedInto(S, s.deploymentDir(s.booted!), dir, runDir);
+  // The staged deployment is now the "pending" one, so v3 loses its mark, in both tools.
+  assert.equal(realStaged, `  test ${v2}.1 (staged)\n    Version: 2.0\n    origin refspec: test/os\n${expected.replace(' (pending)', '')}`);
+  assert.equal(s.queryDeploymentsFor().pending?.staged, true);
 });
