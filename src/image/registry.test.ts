@@ -176,3 +176,46 @@ test('token auth: berth gets a bearer token from the realm and pulls what skopeo
   const pushed = await pushImage(store, `${reg.host}/tok/again:1`, { credentials });
   assert.equal(pushed.digest, built.manifestDigest);
 });
+
+test('pullImage() survives a connection cut mid-layer: it keeps the bytes and resumes with Range', async (t) => {
+  const reg = await registry(t);
+  if (!reg) return;
+  const { createServer, request } = await import('node:http');
+  const dir = await tempDir(t);
+  const built = await buildBusyboxImage({ dir });
+  await exec(['skopeo', 'copy', '--dest-tls-verify=false', built.ociRef, `docker://${reg.host}/cut/busybox:latest`]);
+  const layer = built.layers[0]!;
+  let cut = 0;
+  const ranges: string[] = [];
+  const [regHost, regPort] = reg.host.split(':') as [string, string];
+  // A proxy that drops the first layer download half-way, as a flaky network would.
+  const proxy = createServer((req, res) => {
+    const isLayer = req.url?.endsWith(`/blobs/${layer.digest}`) && req.method === 'GET';
+    if (isLayer && req.headers.range) ranges.push(req.headers.range);
+    const up = request({ host: regHost, port: Number(regPort), method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      if (isLayer && cut === 0 && !req.headers.range) {
+        cut++;
+        let sent = 0;
+        upRes.on('data', (chunk: Buffer) => {
+          if (sent >= layer.size / 2) return;
+          sent += chunk.length;
+          res.write(chunk);
+          if (sent >= layer.size / 2) res.socket?.destroy();
+        });
+        return;
+      }
+      upRes.pipe(res);
+    });
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+  const port = (proxy.address() as { port: number }).port;
+  const store = await ImageStore.open({ root: await tempDir(t) });
+  const pulled = await pullImage(store, `127.0.0.1:${port}/cut/busybox`);
+  assert.equal(pulled.image.id, built.imageId);
+  assert.equal(cut, 1);
+  assert.equal(ranges.length, 1);
+  assert.match(ranges[0]!, /^bytes=[1-9]\d*-$/);
+});
