@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { isErrno, writeFileAtomic } from '../core/index.js';
 import {
-  allocateAddress, appendEvent, ATTACH_SOCKET, boundingCapabilities, buildSpec, emptyState, endpointCounters, ensureBridge,
+  allocateAddress, appendEvent, boundingCapabilities, buildSpec, emptyState, endpointCounters, ensureBridge,
   execArgv, gatewayOf, hardRlimits, hostDevices, isCgroupV2, kernelRelease, macForIp, netnsName, netnsPath, nowRfc3339,
   parseSubnet, readJsonLog, releaseAddress, resolveRuntime, resolveUser, runtimeDelete, runtimeKill, runtimePs, runtimeState,
   selinuxEnabled, setupEndpoint, STOP_REQUESTED, teardownEndpoint, withPty, ZERO_TIME, type MonitorConfig, type MonitorState,
@@ -126,6 +126,10 @@ export class Engine implements ContainerEngine {
   }
   runDir(id: string): string {
     return `${this.runRoot}/containers/${id}`;
+  }
+  /** Short on purpose: a Unix socket path must fit in 107 bytes. */
+  attachSocket(id: string): string {
+    return `${this.runRoot}/a/${id.slice(0, 24)}.sock`;
   }
 
   // ---- records and state ------------------------------------------------------------------------
@@ -477,6 +481,7 @@ export class Engine implements ContainerEngine {
       runtime: rt,
       dir,
       runDir: this.runDir(id),
+      attachSocket: this.attachSocket(id),
       logPath: `${dir}/${id}-json.log`,
       eventsPath: this.eventsPath,
       tty: rec.config.tty,
@@ -491,6 +496,8 @@ export class Engine implements ContainerEngine {
     await writeFileAtomic(`${dir}/monitor.json`, JSON.stringify(monitor), { durable: false });
     const result = await spawnMonitor(dir);
     if ('error' in result) {
+      const log = (await readFile(`${dir}/monitor.log`, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n');
+      if (log) result.error += ` (monitor log: ${log})`;
       throw new StartFailed(`Error response from daemon: failed to create task for container ${id.slice(0, 12)}: ${result.error}`, { id });
     }
     return true;
@@ -605,6 +612,7 @@ export class Engine implements ContainerEngine {
     }
     await this.#releaseName(rec.name, id);
     await rm(this.runDir(id), { recursive: true, force: true });
+    await rm(this.attachSocket(id), { force: true });
     await rm(dir, { recursive: true, force: true });
     this.#event('destroy', id, { name: rec.name, image: rec.imageRef });
   }
@@ -827,7 +835,7 @@ export class Engine implements ContainerEngine {
     const stdout = new PassThrough();
     const stderr = tty ? null : new PassThrough();
     const wantIn = (options.stdin ?? false) && rec.config.openStdin;
-    const sockPath = `${this.runDir(id)}/${ATTACH_SOCKET}`;
+    const sockPath = this.attachSocket(id);
     const initial = await this.readState(id);
     const fromStart = initial.status === 'created' || initial.status === 'exited';
     let socket: net.Socket | undefined;
@@ -874,6 +882,7 @@ export class Engine implements ContainerEngine {
           if (ok) break;
         }
         if (s.status === 'exited' && !fromStart) return finish();
+        if (s.status === 'created' && s.error && s.finishedAt !== initial.finishedAt) return finish(); // start failed
         if (s.status === 'exited' && s.finishedAt !== initial.finishedAt) {
           // It ran and ended before we could connect: replay this run's output from the log.
           for await (const e of this.logs(id, { since: Date.parse(s.startedAt) / 1000 - 0.001 })) (e.stream === 'stdout' || tty ? stdout : stderr!).write(e.line);
@@ -1139,11 +1148,13 @@ export class Engine implements ContainerEngine {
 async function spawnMonitor(dir: string): Promise<{ pid: number } | { error: string }> {
   const main = fileURLToPath(new URL('./monitor-main.js', import.meta.url));
   // Detached and in its own session: it must outlive the CLI or daemon that started it.
+  const log = await open(`${dir}/monitor.log`, 'a');
   const child = spawn(process.execPath, [...MONITOR_NODE_FLAGS, main, dir], {
     detached: true,
-    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', log.fd, log.fd, 'pipe'],
     cwd: '/',
   });
+  await log.close();
   const pipe = child.stdio[3] as Readable;
   let text = '';
   const report = await new Promise<string>((resolve) => {
@@ -1166,7 +1177,7 @@ async function spawnMonitor(dir: string): Promise<{ pid: number } | { error: str
 }
 
 /** Keep the per-container monitor small: tiny heaps, no background compiler threads. */
-export const MONITOR_NODE_FLAGS = ['--max-old-space-size=16', '--max-semi-space-size=1', '--v8-pool-size=0', '--stack-size=512'];
+export const MONITOR_NODE_FLAGS = ['--max-old-space-size=32', '--max-semi-space-size=1', '--v8-pool-size=0'];
 
 const ADJECTIVES = ['admiring', 'brave', 'calm', 'eager', 'focused', 'gentle', 'happy', 'jolly', 'keen', 'lucid', 'nifty', 'quirky', 'serene', 'vivid', 'zealous'];
 const NOUNS = ['babbage', 'curie', 'darwin', 'euler', 'fermi', 'galileo', 'hopper', 'kepler', 'lovelace', 'noether', 'pascal', 'ritchie', 'turing', 'wozniak'];

@@ -15,6 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import * as net from 'node:net';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from '../core/index.js';
 import { encodeJsonLogLine, formatNanoTime, LineSplitter, type LogStream } from './json-log.js';
@@ -31,6 +32,8 @@ export interface MonitorConfig {
   readonly dir: string;
   /** Volatile directory (attach socket, pid file). */
   readonly runDir: string;
+  /** Unix socket for attach clients (kept short: sun_path holds 107 bytes). */
+  readonly attachSocket: string;
   readonly logPath: string;
   readonly eventsPath: string;
   readonly tty: boolean;
@@ -150,7 +153,8 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
   let runBuffer: Buffer[] = [];
   let runBufferSize = 0;
   let child: ChildProcess | undefined;
-  const sockPath = `${config.runDir}/${ATTACH_SOCKET}`;
+  const sockPath = config.attachSocket;
+  await mkdir(dirname(sockPath), { recursive: true });
   await unlink(sockPath).catch(() => undefined);
   const server = net.createServer((socket) => {
     let head = Buffer.alloc(0);

@@ -1,0 +1,288 @@
+// Real containers through crun and runc (root, iproute2, busybox-static). Each test makes its own engine on a
+// random root, bridge and subnet (test-support.ts) and removes everything in t.after.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, readlink, writeFile, mkdir, stat } from 'node:fs/promises';
+import * as net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Readable } from 'node:stream';
+import tarStream from 'tar-stream';
+import { Engine } from './engine.js';
+import { LocalImages } from './images.js';
+import { collect, needRoot, needTools, testEngine, TEST_IMAGE, type TestEngine } from './test-support.js';
+import type { ContainerCreateOptions } from './types.js';
+
+async function gate(t: TestContext): Promise<boolean> {
+  return needRoot(t) && (await needTools(t, 'crun', 'runc', 'ip', 'unshare', 'script'));
+}
+
+async function runIt(engine: Engine, options: Omit<ContainerCreateOptions, 'image'> & { image?: string }): Promise<{ id: string; code: number; out: string; err: string }> {
+  const { id } = await engine.create({ image: TEST_IMAGE, ...options });
+  const a = await engine.attach(id, { stdout: true, stderr: true });
+  await engine.start(id);
+  const w = await engine.wait(id, 'not-running', AbortSignal.timeout(30_000));
+  await Promise.race([a.done, sleep(3000)]);
+  const [out, err] = await Promise.all([collect(a.stdout), collect(a.stderr)]);
+  return { id, code: w.statusCode, out, err };
+}
+
+async function waitFor(pred: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
+    if (await pred()) return;
+    await sleep(50);
+  }
+  throw new Error(`Timed out waiting for ${what}`);
+}
+
+for (const runtime of ['crun', 'runc'] as const) {
+  test(`${runtime}: exit code, separate stdout/stderr, json-file log, inspect`, async (t) => {
+    if (!(await gate(t))) return;
+    const { engine }: TestEngine = await testEngine(t, { defaultRuntime: runtime });
+    const r = await runIt(engine, { cmd: ['sh', '-c', 'echo out; echo err >&2; printf partial; exit 7'] });
+    assert.equal(r.code, 7);
+    assert.equal(r.out, 'out\npartial');
+    assert.equal(r.err, 'err\n');
+    const info = await engine.inspect(r.id);
+    assert.equal(info.state.status, 'exited');
+    assert.equal(info.state.exitCode, 7);
+    assert.equal(info.runtime, runtime);
+    const lines = (await readFile(info.logPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { log: string; stream: string; time: string });
+    assert.deepEqual(lines.map((l) => [l.stream, l.log]).sort(), [['stderr', 'err\n'], ['stdout', 'out\n'], ['stdout', 'partial']]);
+    assert.match(lines[0]!.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    const tail = [];
+    for await (const e of engine.logs(r.id, { tail: 1, stderr: false })) tail.push(e.line.toString());
+    assert.deepEqual(tail, ['partial']);
+  });
+}
+
+test('isolation: Docker default caps, seccomp filter, masked and read-only /proc paths, private namespaces', async (t) => {
+  if (!(await gate(t))) return;
+  const { engine } = await testEngine(t);
+  const script = [
+    'grep -E "^(CapEff|CapBnd|Seccomp|NoNewPrivs):" /proc/self/status',
+    'echo timer_list=$(wc -c < /proc/timer_list)',
+    'echo procsys=$(awk \'$5=="/proc/sys"{print substr($6,1,2)}\' /proc/self/mountinfo | head -n 1)',
+    'mount -t tmpfs none /tmp 2>/dev/null && echo mount=ok || echo mount=denied',
+    'echo pid1=$(cat /proc/1/cmdline | tr "\\0" " ")',
+    'hostname',
+  ].join('; ');
+  const r = await runIt(engine, { cmd: ['sh', '-c', script], hostname: 'isolated' });
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^CapEff:\s+00000000a80425fb$/m);
+  assert.match(r.out, /^CapBnd:\s+00000000a80425fb$/m);
+  assert.match(r.out, /^Seccomp:\s+2$/m);
+  assert.match(r.out, /^NoNewPrivs:\s+0$/m);
+  assert.match(r.out, /^timer_list=0$/m);
+  assert.match(r.out, /^procsys=ro$/m);
+  assert.match(r.out, /^mount=denied$/m);
+  assert.match(r.out, /^pid1=sh -c /m);
+  assert.match(r.out, /^isolated$/m);
+
+  const nnp = await runIt(engine, { cmd: ['grep', 'NoNewPrivs', '/proc/self/status'], host: { securityOpt: ['no-new-privileges'], capDrop: ['ALL'], capAdd: ['CHOWN'] } });
+  assert.match(nnp.out, /NoNewPrivs:\s+1/);
+  const caps = await runIt(engine, { cmd: ['grep', 'CapEff', '/proc/self/status'], host: { capDrop: ['ALL'], capAdd: ['CHOWN'] } });
+  assert.match(caps.out, /CapEff:\s+0000000000000001/);
+  const unconfined = await runIt(engine, { cmd: ['grep', 'Seccomp:', '/proc/self/status'], host: { securityOpt: ['seccomp=unconfined'] } });
+  assert.match(unconfined.out, /Seccomp:\s+0/);
+  const priv = await runIt(engine, { cmd: ['sh', '-c', 'grep CapEff /proc/self/status; mount -t tmpfs none /tmp && echo mount=ok; ls /dev | wc -l'], host: { privileged: true } });
+  assert.match(priv.out, /CapEff:\s+000001fffeffffff|CapEff:\s+000001ffffffffff/);
+  assert.match(priv.out, /mount=ok/);
+});
+
+test('limits: -m, --cpus and --pids-limit land in the container cgroup; ulimits are clamped', async (t) => {
+  if (!(await gate(t))) return;
+  const { engine } = await testEngine(t);
+  const { id } = await engine.create({
+    image: TEST_IMAGE, cmd: ['sleep', '30'],
+    host: { memory: 64 * 1024 * 1024, nanoCpus: 0.5e9, pidsLimit: 20, ulimits: [{ name: 'nofile', soft: 1048576, hard: 1048576 }] },
+  });
+  await engine.start(id);
+  const v2 = await stat('/sys/fs/cgroup/cgroup.controllers').then(() => true, () => false);
+  if (v2) {
+    assert.equal((await readFile(`/sys/fs/cgroup/berth/${id}/memory.max`, 'utf8')).trim(), String(64 * 1024 * 1024));
+    assert.equal((await readFile(`/sys/fs/cgroup/berth/${id}/pids.max`, 'utf8')).trim(), '20');
+  } else {
+    assert.equal((await readFile(`/sys/fs/cgroup/memory/berth/${id}/memory.limit_in_bytes`, 'utf8')).trim(), String(64 * 1024 * 1024));
+    assert.equal((await readFile(`/sys/fs/cgroup/pids/berth/${id}/pids.max`, 'utf8')).trim(), '20');
+    assert.equal((await readFile(`/sys/fs/cgroup/cpu/berth/${id}/cpu.cfs_quota_us`, 'utf8')).trim(), '50000');
+  }
+  const pid = (await engine.inspect(id)).state.pid;
+  const limits = await readFile(`/proc/${pid}/limits`, 'utf8');
+  const hostHard = /Max open files\s+\d+\s+(\d+)/.exec(await readFile('/proc/self/limits', 'utf8'))![1];
+  assert.match(limits, new RegExp(`Max open files\\s+${hostHard}\\s+${hostHard}`));
+  const s = await engine.stats(id);
+  assert.ok(s.memoryUsage > 0);
+  assert.equal(s.memoryLimit, 64 * 1024 * 1024);
+  assert.ok(s.pids >= 1);
+  const top = await engine.top(id);
+  assert.ok(top.processes.some((p) => p.at(-1) === 'sleep 30'));
+  assert.equal(await engine.stop(id, { timeout: 0 }), true);
+});
+
+test('a detached container outlives its engine: logs -f, wait and stop from a fresh engine; restart policy; restore', async (t) => {
+  if (!(await gate(t))) return;
+  const te = await testEngine(t);
+  const { engine } = te;
+  const { id } = await engine.create({ image: TEST_IMAGE, name: 'ticker', cmd: ['sh', '-c', 'for i in 1 2 3; do echo tick $i; sleep 0.2; done; exit 3'] });
+  await engine.start(id);
+  // A second engine on the same root, as a new CLI process would make.
+  const other = new Engine(new LocalImages(te.root), { root: te.root, runRoot: engine.runRoot, bridge: te.bridge, subnet: te.subnet });
+  const seen: string[] = [];
+  for await (const e of other.logs('ticker', { follow: true })) seen.push(e.line.toString());
+  assert.deepEqual(seen, ['tick 1\n', 'tick 2\n', 'tick 3\n']);
+  assert.deepEqual(await other.wait('ticker'), { statusCode: 3 });
+  const summary = (await other.list({ all: true })).find((c) => c.id === id)!;
+  assert.match(summary.status, /^Exited \(3\) /);
+
+  // on-failure:2 → two restarts, then exited.
+  const { id: flaky } = await engine.create({ image: TEST_IMAGE, cmd: ['sh', '-c', 'echo run; exit 1'], host: { restartPolicy: { name: 'on-failure', maximumRetryCount: 2 } } });
+  await engine.start(flaky);
+  await waitFor(async () => {
+    const i = await other.inspect(flaky);
+    return i.state.status === 'exited' && i.restartCount === 2;
+  }, 'on-failure restarts');
+  let runs = 0;
+  for await (const e of other.logs(flaky)) if (e.line.toString() === 'run\n') runs++;
+  assert.equal(runs, 3);
+
+  // always: survives the loss of its monitor (as after a reboot) through restore().
+  const { id: svc } = await engine.create({ image: TEST_IMAGE, cmd: ['sleep', '300'], host: { restartPolicy: { name: 'always', maximumRetryCount: 0 } } });
+  const { id: stopped } = await engine.create({ image: TEST_IMAGE, cmd: ['sleep', '300'], host: { restartPolicy: { name: 'unless-stopped', maximumRetryCount: 0 } } });
+  await engine.start(svc);
+  await engine.start(stopped);
+  await engine.stop(stopped, { timeout: 0 });
+  const before = await engine.inspect(svc);
+  const state = JSON.parse(await readFile(`${engine.containerDir(svc)}/state.json`, 'utf8')) as { monitorPid: number };
+  process.kill(state.monitorPid, 'SIGKILL');
+  process.kill(before.state.pid, 'SIGKILL');
+  await waitFor(async () => (await other.inspect(svc)).state.status === 'exited', 'monitor loss noticed');
+  const restored = await other.restore();
+  assert.deepEqual(restored, [svc]);
+  const after = await other.inspect(svc);
+  assert.equal(after.state.status, 'running');
+  assert.notEqual(after.state.pid, before.state.pid);
+  assert.equal((await other.inspect(stopped)).state.status, 'exited');
+  await other.remove(svc, { force: true });
+});
+
+test('networking: -p on 127.0.0.1, container-to-container on the bridge, --network none and host', async (t) => {
+  if (!(await gate(t))) return;
+  const { engine } = await testEngine(t);
+  const { id: web } = await engine.create({
+    image: TEST_IMAGE, name: 'web', cmd: ['httpd', '-f', '-p', '80', '-h', '/var/www'],
+    host: { portBindings: [{ containerPort: 80, protocol: 'tcp', hostIp: '127.0.0.1', hostPort: 0 }] },
+  });
+  await engine.start(web);
+  const info = await engine.inspect(web);
+  const published = info.network.ports[0]!;
+  assert.equal(published.hostIp, '127.0.0.1');
+  assert.ok(published.hostPort > 0);
+  const body = await new Promise<string>((resolve, reject) => {
+    const s = net.connect(published.hostPort, '127.0.0.1');
+    let data = '';
+    s.on('connect', () => s.write('GET /index.html HTTP/1.0\r\n\r\n'));
+    s.on('data', (d) => (data += d.toString()));
+    s.on('end', () => resolve(data));
+    s.on('error', reject);
+    s.setTimeout(5000, () => reject(new Error('proxy timeout')));
+  });
+  assert.match(body, /^HTTP\/1\.[01] 200/);
+  assert.match(body, /hello/);
+  const peer = await runIt(engine, { cmd: ['wget', '-q', '-O', '-', `http://${info.network.ipAddress}/index.html`] });
+  assert.equal(peer.out, 'hello\n', peer.err);
+  const none = await runIt(engine, { cmd: ['sh', '-c', 'ls /sys/class/net | tr "\\n" " "'], host: { networkMode: 'none' } });
+  assert.equal(none.out.trim(), 'lo');
+  const host = await runIt(engine, { cmd: ['cat', '/proc/net/dev'], host: { networkMode: 'host' } });
+  assert.equal(host.out.split('\n').length, (await readFile('/proc/net/dev', 'utf8')).split('\n').length);
+  // No default route: nothing leaves the machine through the bridge.
+  const routes = await runIt(engine, { cmd: ['ip', 'route'] });
+  assert.doesNotMatch(routes.out, /default/);
+  await engine.remove(web, { force: true });
+});
+
+test('mounts and process options: -v bind, named volume, --tmpfs, --read-only, -u, -w, -e, --entrypoint, --init', async (t) => {
+  if (!(await gate(t))) return;
+  const te = await testEngine(t);
+  const { engine } = te;
+  const hostDir = `${te.root}/../bind`;
+  await mkdir(hostDir, { recursive: true });
+  await writeFile(`${hostDir}/in.txt`, 'from host\n');
+  const r = await runIt(engine, {
+    cmd: ['-c', 'cat /data/in.txt; echo made > /vol/f; touch /tmp/ok && echo tmp=ok; touch /etc/x 2>/dev/null || echo rootfs=ro; id -u; pwd; echo $GREETING; cat /proc/1/cmdline | tr "\\0" " "'],
+    entrypoint: ['/bin/sh'],
+    env: ['GREETING=hi'],
+    user: 'nobody',
+    workingDir: '/tmp',
+    host: { binds: [`${hostDir}:/data:ro`, 'cache:/vol'], tmpfs: { '/tmp': 'mode=1777' }, readOnlyRootfs: true, init: true },
+  });
+  assert.match(r.out, /^from host$/m);
+  assert.match(r.out, /^tmp=ok$/m);
+  assert.match(r.out, /^rootfs=ro$/m);
+  assert.match(r.out, /^65534$/m);
+  assert.match(r.out, /^\/tmp$/m);
+  assert.match(r.out, /^hi$/m);
+  assert.match(r.out, /^\/sbin\/docker-init -- \/bin\/sh -c /m);
+  const w = await runIt(engine, { cmd: ['sh', '-c', 'echo made > /vol/f && cat /vol/f'], host: { binds: ['cache:/vol'] } });
+  assert.equal(w.out, 'made\n');
+  assert.equal(await readFile(`${te.root}/volumes/cache/_data/f`, 'utf8'), 'made\n');
+});
+
+test('exec, cp in and out, rename, kill, rm -f, prune, --rm and events', async (t) => {
+  if (!(await gate(t))) return;
+  const { engine } = await testEngine(t);
+  const ac = new AbortController();
+  const events: string[] = [];
+  const collector = (async () => {
+    for await (const e of engine.events({ signal: ac.signal })) events.push(`${e.action.split(':')[0]} ${e.id.slice(0, 12)}`);
+  })();
+  const { id } = await engine.create({ image: TEST_IMAGE, name: 'box', cmd: ['sleep', '300'], labels: { role: 'test' } });
+  await assert.rejects(engine.create({ image: TEST_IMAGE, name: 'box', cmd: ['true'] }), (e: Error & { code?: string }) => e.code === 'ENGINE_NAME_IN_USE');
+  await engine.start(id);
+  const execId = await engine.execCreate('box', { cmd: ['sh', '-c', 'echo $FOO; id -u; echo oops >&2; exit 4'], env: ['FOO=bar'], user: 'nobody' });
+  const session = await engine.execStart(execId);
+  const [out, err, code] = await Promise.all([collect(session.streams.stdout), collect(session.streams.stderr), session.exit]);
+  assert.deepEqual([out, err, code], ['bar\n65534\n', 'oops\n', 4]);
+  assert.equal((await engine.execInspect(execId)).exitCode, 4);
+
+  const pack = tarStream.pack();
+  pack.entry({ name: 'hello.txt', mode: 0o644 }, 'copied in\n');
+  pack.finalize();
+  await engine.copyTo('box', '/tmp', pack as unknown as Readable);
+  const cat = await engine.execStart(await engine.execCreate('box', { cmd: ['cat', '/tmp/hello.txt'] }));
+  assert.equal(await collect(cat.streams.stdout), 'copied in\n');
+  const names: string[] = [];
+  const extract = tarStream.extract();
+  extract.on('entry', (h, s, next) => {
+    names.push(h.name);
+    s.resume();
+    s.on('end', next);
+  });
+  (await engine.copyFrom('box', '/etc')).pipe(extract as unknown as NodeJS.WritableStream);
+  await new Promise<void>((r) => extract.on('finish', () => r()));
+  assert.ok(names.includes('etc/passwd'));
+
+  await engine.rename('box', 'box2');
+  assert.equal((await engine.inspect('box2')).id, id);
+  await assert.rejects(engine.inspect('box'), (e: Error & { code?: string }) => e.code === 'ENGINE_NO_SUCH_CONTAINER');
+  assert.deepEqual((await engine.list({ filters: { label: ['role=test'] } })).map((c) => c.id), [id]);
+  await assert.rejects(engine.remove('box2'), (e: Error & { code?: string }) => e.code === 'ENGINE_CONTAINER_RUNNING');
+  await engine.kill('box2', 'SIGTERM'); // sleep as PID 1 ignores SIGTERM
+  await sleep(200);
+  assert.equal((await engine.inspect(id)).state.status, 'running');
+  await engine.kill('box2', 'KILL');
+  assert.equal((await engine.wait(id)).statusCode, 137);
+  const { id: gone } = await engine.create({ image: TEST_IMAGE, cmd: ['true'], host: { autoRemove: true } });
+  await engine.start(gone);
+  await engine.wait(gone, 'removed', AbortSignal.timeout(20_000));
+  await assert.rejects(engine.inspect(gone));
+  const pruned = await engine.prune();
+  assert.deepEqual(pruned.deleted, [id]);
+  assert.deepEqual(await engine.list({ all: true }), []);
+  await sleep(100);
+  ac.abort();
+  await collector;
+  const mine = events.filter((e) => e.endsWith(id.slice(0, 12))).map((e) => e.split(' ')[0]);
+  for (const a of ['create', 'start', 'exec_create', 'exec_start', 'exec_die', 'rename', 'kill', 'die', 'destroy']) assert.ok(mine.includes(a), `event ${a} in ${mine.join(',')}`);
+  void readlink;
+});
