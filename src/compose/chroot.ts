@@ -17,6 +17,7 @@ const SETUP = [
   'set -e',
   'r="$1"; shift',
   'mount --make-rprivate /',
+  'mkdir -p "$r/dev" "$r/proc" "$r/sys" "$r/run" "$r/tmp"',
   'mount --rbind /dev "$r/dev"',
   'mount -t proc proc "$r/proc"',
   'mount --rbind /sys "$r/sys"',

@@ -91,7 +91,7 @@ export async function installRpm(o: RpmInstallOptions): Promise<void> {
   await exec(['mknod', '-m', '666', joinWithin(o.target, 'dev/null'), 'c', '1', '3'], { check: false });
   await mkdir(joinWithin(o.target, RPMDB_PATH.slice(1)), { recursive: true });
   const argv = [
-    'dnf', '-y', '-q', `--installroot=${o.target}`, `--releasever=${t.releasever ?? '1'}`,
+    'dnf', '-y', '-q', '--refresh', `--installroot=${o.target}`, `--releasever=${t.releasever ?? '1'}`,
     `--setopt=reposdir=${o.treefileDir}`, `--setopt=cachedir=${path.join(o.cacheDir, 'dnf')}`,
     `--setopt=install_weak_deps=${t.recommends ? 'True' : 'False'}`, '--setopt=keepcache=True',
     '--disablerepo=*', ...repos.map((r) => `--enablerepo=${r.id}`),
