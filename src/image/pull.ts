@@ -88,8 +88,7 @@ export async function pullImage(store: ImageStore, reference: string, options: P
   const progress = options.onProgress;
   const client = await clientFor(ref.domain, options);
   const familiar = familiarReference(ref);
-  const familiarRepo = familiar.replace(/[:@].*$/, '');
-  progress?.({ status: `Pulling from ${familiarRepo.includes('/') || ref.domain !== 'docker.io' ? ref.path : `library/${familiarRepo}`}`, id: ref.tag ?? ref.digest! });
+  progress?.({ status: `Pulling from ${ref.path}`, id: ref.tag ?? ref.digest! });
 
   const top = await client.getManifest(repo, ref.digest ?? ref.tag!);
   await store.content.putBytes(top.bytes, top.digest);

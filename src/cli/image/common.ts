@@ -20,12 +20,19 @@ export async function openStore(ctx: CommandContext): Promise<ImageStore> {
 
 /**
  * Registry access for the CLI: credentials from the auth file `berth login` writes (docker's
- * config.json format), plain HTTP for $BERTH_INSECURE_REGISTRIES (comma-separated) and loopback.
+ * config.json format), plain HTTP for $BERTH_INSECURE_REGISTRIES (comma-separated) and loopback,
+ * base URLs per registry from $BERTH_REGISTRY_ENDPOINTS (mirrors; how Docker Hub names are reached).
  */
 export function registryAccess(ctx: CommandContext, authfile?: string): RegistryAccess {
   const file = authFilePath(ctx.env, authfile);
   const insecure = (ctx.env.BERTH_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-  return { credentials: (registry) => readCredentials(registry, file), insecureRegistries: insecure };
+  // BERTH_REGISTRY_ENDPOINTS="docker.io=https://mirror.internal,example.com=http://10.0.0.5:5000"
+  const endpoints: Record<string, string> = {};
+  for (const pair of (ctx.env.BERTH_REGISTRY_ENDPOINTS ?? '').split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) endpoints[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return { credentials: (registry) => readCredentials(registry, file), insecureRegistries: insecure, endpoints };
 }
 
 export type Transport =

@@ -122,6 +122,14 @@ test('berth login / push / pull / logout against a registry with basic auth', as
   assert.match(pull.out, new RegExp(`Digest: ${digest}\nStatus: Downloaded newer image for ${reg.host}/cli/busybox:v1\n${reg.host}/cli/busybox:v1\n$`));
   const digests = await berth2(['images', '--digests', '--format', '{{.Repository}} {{.Tag}} {{.Digest}}']);
   assert.equal(digests.out, `${reg.host}/cli/busybox v1 ${digest}\n`);
+  // pull -a: every tag of the repository
+  assert.equal((await berth(['tag', `${reg.host}/cli/busybox:v1`, `${reg.host}/cli/busybox:v2`])).code, 0);
+  assert.equal((await berth(['push', '-q', `${reg.host}/cli/busybox:v2`])).out, `${reg.host}/cli/busybox:v2\n`);
+  const all = await berth2(['pull', '-a', `${reg.host}/cli/busybox`]);
+  assert.equal(all.code, 0, all.err);
+  assert.match(all.out, /Status: Image is up to date for .*:v1\n/);
+  assert.match(all.out, /Status: Downloaded newer image for .*:v2\n/);
+  assert.equal((await berth2(['images', '--format', '{{.Tag}}'])).out, 'v1\nv2\n');
   assert.deepEqual(await berth(['logout', reg.host]), { code: 0, out: `Removing login credentials for ${reg.host}\n`, err: '' });
   assert.deepEqual(await berth(['logout', reg.host]), { code: 0, out: `Not logged in to ${reg.host}\n`, err: '' });
 });

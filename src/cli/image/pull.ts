@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { createReadStream } from 'node:fs';
 import { InvalidArgument } from '../../core/index.js';
 import { formatReference, parseReference, parsePlatform, withDefaultTag } from '../../formats/index.js';
-import { pullImage } from '../../image/index.js';
+import { clientFor, pullImage } from '../../image/index.js';
 import type { CommandContext } from '../context.js';
 import { bool, parseFlags, str } from '../container/flags.js';
 import { openStore, parseTransport, registryAccess } from './common.js';
@@ -36,18 +36,27 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
     return 0;
   }
   const platform = str(values.platform);
-  const result = await pullImage(store, source.ref, {
-    ...registryAccess(ctx, str(values.authfile)),
-    ...(platform ? { platform: parsePlatform(platform) } : {}),
-    onProgress: (m) => {
-      if (quiet) return;
-      const line = renderProgressLine(m);
-      if (line === undefined) return;
-      // docker prints the first line as "<tag>: Pulling from <repo>"
-      ctx.stdout.write(m.status.startsWith('Pulling from ') && m.id !== undefined ? `${m.id}: ${m.status}\n` : line);
-    },
-  });
-  ctx.stdout.write(`${formatReference(withDefaultTag(parseReference(source.ref)))}\n`);
-  void result;
+  const access = registryAccess(ctx, str(values.authfile));
+  const pullOne = async (reference: string): Promise<void> => {
+    await pullImage(store, reference, {
+      ...access,
+      ...(platform ? { platform: parsePlatform(platform) } : {}),
+      onProgress: (m) => {
+        if (quiet) return;
+        const line = renderProgressLine(m);
+        if (line !== undefined) ctx.stdout.write(line);
+      },
+    });
+  };
+  const ref = parseReference(source.ref);
+  if (bool(values['all-tags'])) {
+    if (ref.tag !== undefined || ref.digest !== undefined) throw new InvalidArgument('Tag can not be used with --all-tags/-a', { argv });
+    const client = await clientFor(ref.domain, access);
+    for (const tag of (await client.listTags(ref.path)).sort()) await pullOne(formatReference({ ...ref, tag }));
+    ctx.stdout.write(`${formatReference(ref)}\n`);
+    return 0;
+  }
+  await pullOne(source.ref);
+  ctx.stdout.write(`${formatReference(withDefaultTag(ref))}\n`);
   return 0;
 }
