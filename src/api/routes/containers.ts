@@ -90,13 +90,29 @@ async function logs(engine: ContainerEngine, ctx: RouteContext): Promise<void> {
 async function attach(engine: ContainerEngine, ctx: RouteContext): Promise<void> {
   const q = ctx.query;
   const info = await engine.inspect(ctx.params.id!);
-  const wantStdin = queryBool(q, 'stdin');
-  const streams = await engine.attach(info.id, {
-    stdin: wantStdin,
+  const wantStdin = queryBool(q, 'stdin') && info.config.openStdin;
+  const output = await engine.attach(info.id, {
+    stdin: false,
     stdout: queryBool(q, 'stdout'),
     stderr: queryBool(q, 'stderr'),
     logs: queryBool(q, 'logs'),
   });
+  // stdin rides on its own attach session: the engine's monitor ends a session's output when that
+  // session's stdin reaches EOF, and the client's half-close must not cut the output short.
+  const input = wantStdin ? await engine.attach(info.id, { stdin: true, stdout: false, stderr: false }) : undefined;
+  input?.stdout.resume();
+  input?.stderr?.resume();
+  const streams = {
+    tty: output.tty,
+    stdin: input?.stdin ?? null,
+    stdout: output.stdout,
+    stderr: output.stderr,
+    close: () => {
+      output.close();
+      input?.close();
+    },
+    done: output.done.finally(() => input?.close()),
+  };
   const conn = ctx.hijack(streams.tty ? RAW_STREAM : MULTIPLEXED_STREAM);
   await joinStreams(streams, conn, { detachKeys: parseDetachKeys(q.get('detachKeys')) });
 }

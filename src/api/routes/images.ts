@@ -109,6 +109,10 @@ export function addImageRoutes(router: Router<RouteHandler>, backend: ApiBackend
     const r = await images(backend).prune({ dangling: dangling === undefined ? true : dangling === 'true' || dangling === '1', filters });
     sendJson(ctx.res, 200, { ImagesDeleted: r.deleted.map((d) => ({ Deleted: d })), SpaceReclaimed: r.spaceReclaimed });
   });
+  router.add('POST', '/build/prune', async (ctx) => {
+    // berthd has no build cache (no builder): nothing to prune, as dockerd answers with an empty cache.
+    sendJson(ctx.res, 200, { CachesDeleted: [], SpaceReclaimed: 0 });
+  });
   router.add('GET', '/images/search', () => {
     throw new ApiNotImplemented('Searching a registry index is not supported', { feature: 'search' });
   });

@@ -77,6 +77,10 @@ export function addVolumeRoutes(router: Router<RouteHandler>, backend: ApiBacken
   router.add('GET', '/networks/{id}', async (ctx) => {
     sendJson(ctx.res, 200, toNetworkJson(await networks(backend).inspect(ctx.params.id!)));
   });
+  router.add('POST', '/networks/prune', async (ctx) => {
+    await networks(backend).list(); // berth's networks are built in: nothing to prune
+    sendJson(ctx.res, 200, { NetworksDeleted: [] });
+  });
   router.add('POST', '/networks/create', () => {
     throw new ApiNotImplemented('User-defined networks are not supported: berth has one bridge', { feature: 'network create' });
   });

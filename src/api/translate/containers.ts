@@ -297,8 +297,14 @@ function strMap(v: unknown, what: string): Record<string, string> | undefined {
   return o as Record<string, string>;
 }
 
+/**
+ * Unknown PascalCase fields are refused (a typo such as "Hostconfig" would otherwise be silently
+ * dropped); lower-case keys at the top level are client-library options that some libraries send in
+ * the body as well as the query (dockerode's `name`, `platform`), and are ignored as dockerd does.
+ */
 function checkKeys(o: Json, allowed: ReadonlySet<string>, where: string): void {
   for (const key of Object.keys(o)) {
+    if (where === '' && /^[a-z]/.test(key)) continue;
     if (!allowed.has(key)) bad(`json: unknown field ${JSON.stringify(key)}${where === '' ? '' : ` in ${where}`}`, { field: key });
   }
 }
