@@ -712,7 +712,8 @@ export class Engine implements ContainerEngine {
         names: [rec.name],
         image: rec.imageRef,
         imageId: rec.imageId,
-        command: [rec.path, ...rec.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '),
+        // dockerd's wording: arguments with a space in single quotes.
+        command: [rec.path, ...rec.args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' '),
         created: Math.floor(Date.parse(rec.created) / 1000),
         state: info.state.status,
         status: statusText(info.state, s.restartCount),

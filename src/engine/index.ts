@@ -12,3 +12,4 @@ export * from './errors.js';
 export * from './options.js';
 export { humanDuration } from './render.js';
 export { copyFromDir, copyToDir } from './tar-copy.js';
+export * as testing from './test-support.js';

@@ -156,7 +156,8 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
   const sockPath = config.attachSocket;
   await mkdir(dirname(sockPath), { recursive: true });
   await unlink(sockPath).catch(() => undefined);
-  const server = net.createServer((socket) => {
+  // allowHalfOpen: a client that is done sending stdin (half-close) still receives output until the exit.
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);

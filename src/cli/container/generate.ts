@@ -33,7 +33,8 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
     // Keep the user's create flags: everything between `systemd` and the image, minus ours.
     const ours = new Set(['--new', '--files', '-f']);
     const runArgs: string[] = [];
-    for (let i = 0; i < rest.length; i++) {
+    const flagCount = rest.length - positionals.length; // everything from the image on is IMAGE [CMD…]
+    for (let i = 0; i < flagCount; i++) {
       const a = rest[i]!;
       if (ours.has(a)) continue;
       if (['--name', '--restart-policy', '--time', '-t', '--description', '--container-prefix'].includes(a)) {
@@ -43,6 +44,7 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
       if (/^--(name|restart-policy|time|description|container-prefix)=/.test(a)) continue;
       runArgs.push(a);
     }
+    runArgs.push(...positionals);
     name = str(v.name) ?? path.basename(positionals[0]!).split(':')[0]!;
     unit = renderUnit({ berth: berthCommand(), name, runArgs, restartPolicy, stopTimeout, environment: env, ...(str(v.description) ? { description: str(v.description)! } : {}) });
   } else {

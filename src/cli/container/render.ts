@@ -20,11 +20,11 @@ export function ellipsis(s: string, max: number): string {
 
 /** The object docker's ps --format templates see. */
 export function psContext(c: ContainerSummary, options: { trunc: boolean; now: number }): Record<string, unknown> {
-  const command = JSON.stringify(c.command);
   return {
     ID: options.trunc ? c.id.slice(0, 12) : c.id,
     Image: c.image,
-    Command: options.trunc ? ellipsis(command, 20) : command,
+    // docker/cli: Ellipsis(command, 20), then strconv.Quote.
+    Command: JSON.stringify(options.trunc ? ellipsis(c.command, 20) : c.command),
     CreatedAt: new Date(c.created * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' +0000 UTC'),
     RunningFor: `${humanDuration(options.now - c.created * 1000)} ago`,
     Ports: portsCell(c),

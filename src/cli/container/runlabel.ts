@@ -84,11 +84,12 @@ export async function runLabel(labelKey: string, argv: readonly string[], ctx: C
 }
 
 export function runlabel(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const [label, ...rest] = argv;
-  if (label === undefined || !/^(run|install|uninstall|stop)$/i.test(label)) {
-    throw new InvalidArgument('Usage: berth container runlabel RUN|INSTALL|UNINSTALL [--name NAME] [--opt1 X] [--spc] [--display] IMAGE [ARG…]', {});
+  // podman's order is `runlabel [options] LABEL IMAGE`; accept the label anywhere before the image.
+  const at = argv.findIndex((a) => /^(run|install|uninstall|stop)$/i.test(a));
+  if (at < 0) {
+    throw new InvalidArgument('Usage: berth container runlabel [--name NAME] [--opt1 X] [--spc] [--display] RUN|INSTALL|UNINSTALL IMAGE [ARG…]', {});
   }
-  return runLabel(label, rest, ctx);
+  return runLabel(argv[at]!, [...argv.slice(0, at), ...argv.slice(at + 1)], ctx);
 }
 
 export async function install(argv: readonly string[], ctx: CommandContext): Promise<number> {
