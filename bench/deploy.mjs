@@ -6,7 +6,7 @@
 // timed as whole processes (`ostree admin deploy` vs `node bin/berth ostree admin deploy`).
 // Usage: node bench/deploy.mjs [runs=5]   (root; after `npx tsc -p .`)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmdirSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, rmdirSync, appendFileSync, readFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { ensureTrees } from './tree.mjs';
 
@@ -17,10 +17,14 @@ function sh(argv, opts = {}) {
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
   return r.stdout;
 }
+/** Wall seconds, and CPU seconds (user + sys, from /usr/bin/time): wall is noisy on a shared host. */
 function timed(argv) {
   const t0 = process.hrtime.bigint();
-  sh(argv);
-  return Number(process.hrtime.bigint() - t0) / 1e9;
+  const r = spawnSync('/usr/bin/time', ['-f', 'BERTH-CPU %U %S', ...argv], { encoding: 'utf8' });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
+  const m = /BERTH-CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  return { wall, cpu: m === null ? NaN : Number(m[1]) + Number(m[2]) };
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -43,9 +47,12 @@ try {
   }
   const status = sh(['ostree', 'admin', `--sysroot=${S}`, 'status']);
   if (!/test [0-9a-f]{64}\.\d+/.test(status)) throw new Error('ostree cannot read the sysroot after the runs');
-  const mo = median(ostreeT);
-  const mb = median(berthT);
-  const line = (xs) => xs.map((x) => x.toFixed(2)).join(', ');
+  const mo = median(ostreeT.map((x) => x.wall));
+  const mb = median(berthT.map((x) => x.wall));
+  const co = median(ostreeT.map((x) => x.cpu));
+  const cb = median(berthT.map((x) => x.cpu));
+  const line = (xs) => xs.map((x) => x.wall.toFixed(2)).join(', ');
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const text = `
 ## Deploy (sysroot): berth vs ostree admin deploy — ${new Date().toISOString().slice(0, 16)}Z
 
@@ -53,12 +60,13 @@ Command: \`node bench/deploy.mjs ${runs}\` (root; tmpfs sysroot; tree-v1 = ${sta
 ${stats.v1.dirs} dirs). Each run re-deploys the same commit (hardlink checkout, /etc copy + merge, bootlink swap,
 cleanup of the oldest deployment); whole-process wall time, alternating tools, ${runs} runs each.
 
-| tool | median s | runs s |
-|---|---|---|
-| \`ostree admin deploy\` (2022.7) | ${mo.toFixed(2)} | ${line(ostreeT)} |
-| \`berth ostree admin deploy\` | ${mb.toFixed(2)} | ${line(berthT)} |
+| tool | median wall s | median CPU s (user+sys) | wall per run s |
+|---|---|---|---|
+| \`ostree admin deploy\` (2022.7) | ${mo.toFixed(2)} | ${co.toFixed(2)} | ${line(ostreeT)} |
+| \`berth ostree admin deploy\` | ${mb.toFixed(2)} | ${cb.toFixed(2)} | ${line(berthT)} |
 
-Ratio berth / ostree: **${(mb / mo).toFixed(2)}×** (goal ≤ 1.0×). After the runs \`ostree admin status\` still reads the sysroot.
+Ratio berth / ostree: **${(mb / mo).toFixed(2)}× wall, ${(cb / co).toFixed(2)}× CPU** (goal ≤ 1.0×); load average at the end: ${load}.
+After the runs \`ostree admin status\` still reads the sysroot.
 `;
   process.stdout.write(text);
   appendFileSync(join(root, 'bench/RESULTS.md'), text);
