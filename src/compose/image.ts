@@ -18,12 +18,15 @@ import { exec, joinWithin } from '../core/index.js';
 import { blsGet, parseBlsEntry, parseOrigin, strverscmp, type BlsEntry } from '../formats/index.js';
 import { BerthRepo, deploy, Sysroot } from '../sysroot/index.js';
 import { ComposeImageFailed } from './errors.js';
+import { installGrubBios, stageGrubModules } from './grub-bios.js';
 import { ComposeRepo } from './repo.js';
 
 export const ROOT_LABEL = 'berth-root';
 const LINUX_FS_TYPE = '0FC63DAF-8483-4772-8E79-3D69D8477DE4';
 const BIOS_BOOT_TYPE = '21686148-6449-6E6F-744E-656564454649';
 const SECTOR = 512;
+/** Sectors of the BIOS boot partition (GRUB's core image). */
+export const BIOS_PARTITION = { start: 2048, size: 2048 } as const;
 
 export interface BuildImageOptions {
   readonly repo: string;
@@ -40,6 +43,8 @@ export interface BuildImageOptions {
   readonly refspec?: string;
   /** An OSTree remote configured in the image's repository, for upgrades. */
   readonly remote?: { readonly name: string; readonly url: string };
+  /** `grub-bios` (default): GRUB in the BIOS boot partition and MBR; `none`: BLS entries only. */
+  readonly bootloader?: 'grub-bios' | 'none';
   readonly onStep?: (step: string) => void;
 }
 
@@ -116,12 +121,24 @@ export async function buildDiskImage(o: BuildImageOptions): Promise<BuildImageRe
     });
     step('GRUB configuration from the BLS entries');
     await writeGrubConfig(mnt);
+    const bootloader = o.bootloader ?? 'grub-bios';
+    if (bootloader === 'grub-bios') {
+      try {
+        await stageGrubModules(mnt);
+      } catch (err) {
+        throw new ComposeImageFailed(`Cannot read GRUB's i386-pc modules (install the Debian package "grub-pc-bin"): ${(err as Error).message}`, { step: 'bootloader' }, { cause: err });
+      }
+    }
 
     step('disk: GPT, ext4 populated with mkfs.ext4 -d');
     const treeBytes = await duBytes(mnt);
     const size = roundUp(o.sizeBytes ?? treeBytes * 2 + 1024 ** 3, 1024 ** 2);
     const raw = o.format === 'qcow2' ? path.join(work, 'disk.raw') : o.output;
     const rootOffset = await writeRawDisk(mnt, raw, size);
+    if (bootloader === 'grub-bios') {
+      step('GRUB core image into the BIOS boot partition, boot.img into the MBR');
+      await installGrubBios({ image: raw, biosPartition: BIOS_PARTITION, rootLabel: ROOT_LABEL });
+    }
     if (o.format === 'qcow2') {
       step('qcow2');
       await exec(['qemu-img', 'convert', '-f', 'raw', '-O', 'qcow2', raw, o.output], { pkg: 'qemu-utils', timeoutMs: 30 * 60_000 });
@@ -141,7 +158,7 @@ function roundUp(n: number, to: number): number {
 export async function writeRawDisk(dir: string, output: string, sizeBytes: number): Promise<number> {
   await rm(output, { force: true });
   await exec(['truncate', '-s', String(sizeBytes), output]);
-  const script = `label: gpt\nstart=2048, size=2048, type=${BIOS_BOOT_TYPE}, name=bios\nstart=4096, type=${LINUX_FS_TYPE}, name=root\n`;
+  const script = `label: gpt\nstart=${BIOS_PARTITION.start}, size=${BIOS_PARTITION.size}, type=${BIOS_BOOT_TYPE}, name=bios\nstart=${BIOS_PARTITION.start + BIOS_PARTITION.size}, type=${LINUX_FS_TYPE}, name=root\n`;
   await exec(['sfdisk', '-q', output], { input: script, pkg: 'fdisk' });
   const table = JSON.parse((await exec(['sfdisk', '-J', output], { pkg: 'fdisk' })).stdout.toString()) as {
     partitiontable: { partitions: { start: number; size: number }[] };
@@ -206,7 +223,16 @@ async function writeGrubConfig(sysrootDir: string): Promise<void> {
   await mkdir(joinWithin(sysrootDir, 'boot/grub'), { recursive: true });
   await writeFile(
     joinWithin(sysrootDir, 'boot/grub/grub.cfg'),
-    `# berth: the menu lives beside the BLS entries of the current boot version\nsearch --no-floppy --label --set=root ${ROOT_LABEL}\nset prefix=($root)/boot/grub\nsource /boot/loader/grub.cfg\n`,
+    [
+      '# berth: the menu lives beside the BLS entries of the current boot version',
+      `search --no-floppy --label --set=root ${ROOT_LABEL}`,
+      'set prefix=($root)/boot/grub',
+      'serial --unit=0 --speed=115200',
+      'terminal_input console serial',
+      'terminal_output console serial',
+      'source /boot/loader/grub.cfg',
+      '',
+    ].join('\n'),
   );
 }
 

@@ -43,6 +43,8 @@ export interface VmOptions {
   readonly rootOffset: number;
   /** Which entry to boot (0 = default). */
   readonly entryIndex?: number;
+  /** Boot through the firmware and the image's own bootloader (GRUB) instead of -kernel. */
+  readonly firmware?: boolean;
   readonly memoryMiB?: number;
   readonly cpus?: number;
   /** Read-only 9p shares: tag → host directory. */
@@ -88,8 +90,9 @@ export class Vm {
       'qemu-system-x86_64', '-machine', 'q35', '-accel', 'tcg,thread=multi', '-cpu', 'max',
       '-smp', String(o.cpus ?? 2), '-m', String(o.memoryMiB ?? 2048),
       '-display', 'none', '-no-reboot', '-monitor', 'none', '-nic', 'none',
-      '-kernel', kernel, ...(entry.initrd !== undefined ? ['-initrd', initrd] : []),
-      '-append', `${entry.options}${o.extraKargs ? ` ${o.extraKargs}` : ''}`,
+      ...(o.firmware
+        ? []
+        : ['-kernel', kernel, ...(entry.initrd !== undefined ? ['-initrd', initrd] : []), '-append', `${entry.options}${o.extraKargs ? ` ${o.extraKargs}` : ''}`]),
       '-drive', `file=${o.image},format=raw,if=virtio`,
       '-chardev', `socket,id=s0,path=${sock},server=on,wait=off`, '-serial', 'chardev:s0',
       '-pidfile', path.join(dir, 'qemu.pid'),
