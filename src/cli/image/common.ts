@@ -13,7 +13,8 @@ export async function openStore(ctx: CommandContext): Promise<ImageStore> {
     root: defaultRoot(ctx.env, ctx.cwd).root,
     isImageInUse: async (id) => {
       const { openEngine } = await import('../container/verbs.js');
-      return (await openEngine(ctx).list({ all: true })).some((c) => c.imageId === id);
+      const engine = await openEngine(ctx);
+      return (await engine.list({ all: true })).some((c) => c.imageId === id);
     },
   });
 }

@@ -3,23 +3,36 @@
  * go-units' HumanSizeWithPrecision(…, 3), progress lines as jsonmessage prints them without a TTY.
  */
 import { familiarReference, parseReference } from '../../formats/index.js';
-import { humanDuration } from '../../engine/index.js';
 import type { ImageSummary, ProgressMessage } from '../../image/index.js';
+
+/** go-units' HumanDuration ("Less than a second", "About a minute", "3 days", "56 years"). */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 1) return 'Less than a second';
+  if (seconds === 1) return '1 second';
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes === 1) return 'About a minute';
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.round(seconds / 3600);
+  if (hours === 1) return 'About an hour';
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
+  return `${Math.floor(Math.floor(seconds / 3600) / 24 / 365)} years`;
+}
 
 const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
 
-/** Go's fmt %.{p}g. */
+/** Go's fmt %.{p}g: exponent form when the exponent is < -4 or >= p, trailing zeros dropped. */
 export function formatG(value: number, precision: number): string {
   if (value === 0) return '0';
-  const s = value.toPrecision(precision);
-  if (s.includes('e')) {
-    const [mant, exp] = s.split('e') as [string, string];
-    const m = mant.includes('.') ? mant.replace(/0+$/, '').replace(/\.$/, '') : mant;
-    const sign = exp.startsWith('-') ? '-' : '+';
-    const digits = exp.replace(/^[+-]/, '').padStart(2, '0');
-    return `${m}e${sign}${digits}`;
-  }
-  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+  const [mant, expText] = value.toExponential(precision - 1).split('e') as [string, string];
+  const exp = Number(expText);
+  const strip = (t: string) => (t.includes('.') ? t.replace(/0+$/, '').replace(/\.$/, '') : t);
+  if (exp < -4 || exp >= precision) return `${strip(mant)}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return strip(value.toFixed(Math.max(0, precision - 1 - exp)));
 }
 
 /** docker's image sizes: "2.01MB", "5.6kB", "0B". */
