@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// Compose benchmark: the minimal berth host (src/compose/host-treefile.ts) against its peer,
+// a bare `mmdebstrap` of the same package set with the same options (what compose adds on top:
+// apt index check, postprocessing with dracut, the OSTree commit). Also: no-op recompose,
+// incremental compose after adding one package, disk image build, and power-on to login under
+// qemu TCG. Needs root and a built tree (`npx tsc -p .`). Packages come from
+// $BERTH_COMPOSE_CACHE (default /var/cache/berth-test/compose), so downloads are not measured
+// after the first run. Usage: node bench/compose.mjs [--no-boot] [--no-append]
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+const root = new URL('..', import.meta.url).pathname;
+const { composeTree, hostTreefileYaml, buildDiskImage, loadTreefile } = await import(join(root, 'dist/compose/index.js'));
+const { resolveAptSources } = await import(join(root, 'dist/compose/apt-sources.js'));
+const { mmdebstrapArgv } = await import(join(root, 'dist/compose/debian.js'));
+const { Vm } = await import(join(root, 'dist/compose/qemu-vm.js'));
+
+const args = process.argv.slice(2);
+const cacheDir = process.env.BERTH_COMPOSE_CACHE ?? '/var/cache/berth-test/compose';
+const work = mkdtempSync(join(tmpdir(), 'berth-bench-compose-'));
+const results = [];
+const time = async (name, fn) => {
+  const t0 = performance.now();
+  const r = await fn();
+  const s = (performance.now() - t0) / 1000;
+  results.push([name, s]);
+  console.error(`${name}: ${s.toFixed(1)} s`);
+  return r;
+};
+
+try {
+  const repo = join(work, 'repo');
+  writeFileSync(join(work, 'v1.yaml'), hostTreefileYaml({ ref: 'bench/host' }));
+  writeFileSync(join(work, 'v2.yaml'), hostTreefileYaml({ ref: 'bench/host', extraPackages: ['less'] }));
+
+  // Peer: mmdebstrap alone, same argv compose would use (cache synced in and out).
+  const { treefile } = await loadTreefile(join(work, 'v1.yaml'));
+  const sources = await resolveAptSources(treefile);
+  writeFileSync(join(work, 'peer.sources'), sources.deb822);
+  const peerArgv = mmdebstrapArgv(
+    { treefile, target: join(work, 'peer-rootfs'), sources, cacheDir: join(cacheDir, 'debs'), workDir: work },
+    { sources: join(work, 'peer.sources') },
+  );
+  await time('peer: mmdebstrap (same packages, cached .debs)', () =>
+    execFileSync(peerArgv[0], peerArgv.slice(1), { stdio: 'ignore', env: { ...process.env, INITRD: 'No' } }));
+  rmSync(join(work, 'peer-rootfs'), { recursive: true, force: true });
+
+  const v1 = await time('berth compose tree (fresh repo, cached .debs)', () => composeTree({ treefile: join(work, 'v1.yaml'), repo, cacheDir }));
+  await time('berth compose tree, no-op (unchanged inputs)', () => composeTree({ treefile: join(work, 'v1.yaml'), repo, cacheDir }));
+  await time('berth compose tree, one package added', () => composeTree({ treefile: join(work, 'v2.yaml'), repo, cacheDir }));
+  const image = join(work, 'disk.img');
+  const built = await time('berth compose image (raw, GRUB)', () => buildDiskImage({ repo, rev: v1.checksum, output: image }));
+  if (!args.includes('--no-boot')) {
+    await time('boot to login (qemu TCG, direct kernel from BLS)', async () => {
+      const vm = await Vm.boot({ image, rootOffset: built.rootOffset });
+      try {
+        await vm.login('root', 20 * 60_000);
+      } finally {
+        await vm.dispose();
+      }
+    });
+  }
+  const peer = results[0][1];
+  const line = (n, s) => `| ${n} | ${s.toFixed(1)} | ${(s / peer).toFixed(2)} |`;
+  const md = [
+    '',
+    `## Compose: berth compose vs mmdebstrap — ${new Date().toISOString().slice(0, 16)}Z`,
+    '',
+    'Command: `node bench/compose.mjs` (root; host treefile of src/compose/host-treefile.ts: Debian 13, systemd, kernel,',
+    'dracut, ostree-boot, nodejs; .deb cache warm). Ratio = time / the bare mmdebstrap run of the same package set.',
+    '',
+    '| step | wall s | ratio to mmdebstrap |',
+    '|---|---|---|',
+    ...results.map(([n, s]) => line(n, s)),
+    '',
+    `Load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}.`,
+    '',
+  ].join('\n');
+  process.stdout.write(md);
+  if (!args.includes('--no-append')) appendFileSync(join(root, 'bench/RESULTS.md'), md);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
