@@ -467,8 +467,9 @@ export class Engine implements ContainerEngine {
     const dir = this.containerDir(id);
     await unlink(`${dir}/${STOP_REQUESTED}`).catch(() => undefined);
     const rt = await this.#runtime(rec.runtime);
-    // A leftover runtime container (crash, reboot with persistent /run) would block `run`.
-    if (await runtimeState(rt, id)) await runtimeDelete(rt, id);
+    // After an unclean end (monitor killed, crash) a leftover runtime container would block `run`.
+    const raw = JSON.parse(await readFile(`${dir}/state.json`, 'utf8').catch(() => '{}')) as Partial<MonitorState>;
+    if ((raw.status === 'running' || raw.status === 'restarting') && (await runtimeState(rt, id))) await runtimeDelete(rt, id);
     const rootfs = await this.images.mountRootfs(id, rec.imageId, dir);
     await this.ensureNetwork(rec);
     const bundle = await this.#buildBundle(rec, rootfs);
@@ -869,8 +870,8 @@ export class Engine implements ContainerEngine {
     const connect = async () => {
       // Until the monitor's socket appears (container still `created`), poll: bounded by a generous limit.
       for (let i = 0; i < 6000 && !closed; i++) {
-        const s = await this.readState(id).catch(() => undefined);
-        if (s === undefined) return finish();
+        if (!(await stat(`${this.containerDir(id)}/record.json`).then(() => true, () => false))) return finish(); // removed (--rm)
+        const s = await this.readState(id);
         if (s.status === 'running' && isAlive(s.monitorPid)) {
           const ok = await new Promise<boolean>((resolve) => {
             const sock = net.connect(sockPath);

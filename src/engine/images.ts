@@ -100,6 +100,10 @@ export class LocalImages implements ImageBackend {
     return `sha256:${hex}`;
   }
 
+  async has(imageId: string): Promise<boolean> {
+    return stat(`${this.#dir}/${imageId.replace(/^sha256:/, '')}/rootfs`).then(() => true, () => false);
+  }
+
   async list(): Promise<ResolvedImage[]> {
     let names: string[];
     try {

@@ -13,3 +13,12 @@ export * from './options.js';
 export { humanDuration } from './render.js';
 export { copyFromDir, copyToDir } from './tar-copy.js';
 export * as testing from './test-support.js';
+export { StoreImages } from './store-images.js';
+// What the API daemon needs of images (api → engine → image): the store, pull/push and registry credentials.
+export {
+  ImageStore, pullImage, pushImage, clientFor, hostPlatform, authFilePath, readCredentials, storeCredentials, removeCredentials,
+} from '../image/index.js';
+export type {
+  ImageRecord, ImageSummary, LoadedImage, RemovedItem, PullOptions, PullResult, PushOptions, PushResult, ProgressMessage,
+  ProgressSink, Credentials,
+} from '../image/index.js';

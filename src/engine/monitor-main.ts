@@ -5,8 +5,7 @@
  */
 import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { runMonitor, type MonitorConfig } from '../runtime/index.js';
-import { Engine, type ContainerRecord } from './engine.js';
-import { LocalImages } from './images.js';
+import type { ContainerRecord } from './engine.js';
 
 const dir = process.argv[2];
 if (dir === undefined) throw new Error('usage: monitor-main <container dir>');
@@ -28,10 +27,14 @@ process.on('SIGHUP', () => undefined);
 process.on('SIGPIPE', () => undefined);
 let exitCode = 0;
 try {
-  const engine = new Engine(new LocalImages(record.engine.root), engineOptions);
+  // The engine (and with it images, networking) is loaded only when needed: restarts and --rm.
+  const engine = async () => {
+    const [{ Engine }, { StoreImages }] = await Promise.all([import('./engine.js'), import('./store-images.js')]);
+    return new Engine(await StoreImages.open(record.engine.root), engineOptions);
+  };
   exitCode = await runMonitor(config, {
-    beforeStart: () => engine.ensureNetwork(record),
-    onAutoRemove: async () => engine.removeStopped(JSON.parse(readFileSync(`${dir}/record.json`, 'utf8')) as ContainerRecord, true),
+    beforeStart: async () => (await engine()).ensureNetwork(record),
+    onAutoRemove: async () => (await engine()).removeStopped(JSON.parse(readFileSync(`${dir}/record.json`, 'utf8')) as ContainerRecord, true),
   }, report);
 } catch (err) {
   report({ error: err instanceof Error ? err.message : String(err) });

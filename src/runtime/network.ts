@@ -129,27 +129,24 @@ export function macForIp(ip: string): string {
 export async function setupEndpoint(cfg: EndpointConfig): Promise<void> {
   if (await netnsExists(cfg.netns)) return;
   try {
-    await exec(['ip', 'netns', 'add', cfg.netns], { pkg: 'iproute2' });
-    await ipBatch(['link set lo up'], cfg.netns);
+    // Two processes: one batch on the host side (namespace, veth, bridge port), one inside the namespace.
+    const host = [`netns add ${cfg.netns}`];
+    const inner = ['link set lo up'];
     if (cfg.bridge) {
       const b = cfg.bridge;
       const s = parseSubnet(b.subnet);
-      const host = vethName(cfg.id);
+      const hostSide = vethName(cfg.id);
       const peer = `vc${cfg.id.slice(0, 11)}`;
-      await exec(['ip', 'link', 'del', 'dev', host], { check: false, pkg: 'iproute2' });
-      await ipBatch([
-        `link add ${host} type veth peer name ${peer}`,
+      host.push(
+        `link add ${hostSide} type veth peer name ${peer}`,
         `link set ${peer} netns ${cfg.netns}`,
-        `link set ${host} master ${b.name}`,
-        `link set ${host} up`,
-      ]);
-      await ipBatch([
-        `link set ${peer} name eth0`,
-        `link set eth0 address ${b.mac}`,
-        `addr add ${b.ip}/${s.prefix} dev eth0`,
-        'link set eth0 up',
-      ], cfg.netns);
+        `link set ${hostSide} master ${b.name}`,
+        `link set ${hostSide} up`,
+      );
+      inner.push(`link set ${peer} name eth0`, `link set eth0 address ${b.mac}`, `addr add ${b.ip}/${s.prefix} dev eth0`, 'link set eth0 up');
     }
+    await ipBatch(host);
+    await ipBatch(inner, cfg.netns);
   } catch (err) {
     await teardownEndpoint(cfg.id, cfg.netns);
     throw new NetworkSetupFailed(`Setting up the network of container ${cfg.id.slice(0, 12)}: ${(err as Error).message}`, { id: cfg.id, step: 'endpoint' }, { cause: err });

@@ -7,7 +7,7 @@
  * that one file; crun then sees a pure v1 host. If that wrapper cannot be set up, we fall back to runc and
  * say so through `onNote`.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { exec, which } from '../core/index.js';
 import { RuntimeFailed, RuntimeUnavailable } from './errors.js';
 
@@ -67,12 +67,17 @@ async function doResolve(wanted: RuntimeName, stateBase: string, onNote: (note: 
   const stateRoot = `${stateBase}/${wanted}`;
   if (wanted === 'crun' && (await isHybridCgroupHost())) {
     const wrapper = hybridWrapper();
+    // The probe costs two processes; its success is remembered per boot under the runtime state dir.
+    const marker = `${stateBase}/crun-hybrid-wrapper-ok`;
+    if (await readFile(marker).then(() => true, () => false)) return { name: 'crun', binary, wrapper, stateRoot };
     const probe = await exec([...wrapper, binary, '--version'], { check: false }).catch((e: unknown) => ({ exitCode: -1, stderr: Buffer.from(String(e)) }));
     if (probe.exitCode !== 0) {
       const reason = probe.stderr.toString().trim();
       onNote(`crun refuses this hybrid cgroup host and the private-mount-namespace workaround failed (${reason}); falling back to runc`);
       return doResolve('runc', stateBase, onNote);
     }
+    await mkdir(stateBase, { recursive: true });
+    await writeFile(marker, '');
     return { name: 'crun', binary, wrapper, stateRoot };
   }
   return { name: wanted, binary, wrapper: [], stateRoot };

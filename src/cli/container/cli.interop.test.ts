@@ -117,3 +117,16 @@ test('runlabel/install/uninstall run the image labels through berth; --spc share
   assert.equal(envLine, '/host busybox-tiny');
   assert.match(caps!, /CapEff:\s+000001f/);
 });
+
+test('berth run uses images from src/image\'s store (OCI layout built offline and imported)', async (t) => {
+  const s = await setup(t);
+  if (!s) return;
+  const { buildBusyboxImage, ImageStore } = await import('../../image/index.js');
+  const built = await buildBusyboxImage({ dir: `${s.te.root}/../img`, tag: 'localhost/store-busybox:1' });
+  const store = await ImageStore.open({ root: s.te.root });
+  await store.importOciLayout(built.ociDir, { names: ['localhost/store-busybox:1'] });
+  const r = await s.berth(['run', '--rm', 'localhost/store-busybox:1', 'sh', '-c', 'echo from-store; cat /var/www/index.html']);
+  assert.equal(r.exitCode, 0, r.stderr.toString());
+  assert.equal(text(r), 'from-store\nhello\n');
+  assert.equal(text(await s.berth(['ps', '-aq'])), '');
+});

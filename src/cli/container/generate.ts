@@ -48,7 +48,7 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
     name = str(v.name) ?? path.basename(positionals[0]!).split(':')[0]!;
     unit = renderUnit({ berth: berthCommand(), name, runArgs, restartPolicy, stopTimeout, environment: env, ...(str(v.description) ? { description: str(v.description)! } : {}) });
   } else {
-    const engine = openEngine(ctx);
+    const engine = await openEngine(ctx);
     const info = await engine.inspect(positionals[0]!);
     name = info.name;
     unit = renderUnit({

@@ -32,7 +32,7 @@ export async function runLabel(labelKey: string, argv: readonly string[], ctx: C
   const { values: v, positionals } = parseFlags(argv, FLAGS, true);
   const [image, ...args] = positionals;
   if (image === undefined) throw new InvalidArgument(`runlabel ${labelKey} requires an IMAGE`, {});
-  const engine = openEngine(ctx);
+  const engine = await openEngine(ctx);
   const resolved = await engine.images.resolve(image);
   const labels = resolved.config.Labels ?? {};
   const key = labelKey.toUpperCase();
@@ -101,7 +101,7 @@ export async function uninstall(argv: readonly string[], ctx: CommandContext): P
   const { values: v, positionals } = parseFlags(argv, FLAGS, true);
   const image = positionals[0];
   if (image === undefined) throw new InvalidArgument('"uninstall" requires an IMAGE', {});
-  const engine = openEngine(ctx);
+  const engine = await openEngine(ctx);
   const name = str(v.name) ?? defaultName(image);
   const existing = await engine.inspect(name).catch(() => undefined);
   if (existing) await engine.remove(existing.id, { force: true });

@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { InvalidArgument } from '../../core/index.js';
 import {
-  Engine, LocalImages, parseBind, parseCpus, parseEnvFile, parseMountFlag, parsePublish, parseRestart, parseSize,
+  Engine, StoreImages, parseBind, parseCpus, parseEnvFile, parseMountFlag, parsePublish, parseRestart, parseSize,
   parseUlimit, type ContainerCreateOptions, type HostConfig, type NetworkMode, type RuntimeName, type EngineOptions,
 } from '../../engine/index.js';
 import type { CommandContext } from '../context.js';
@@ -29,10 +29,10 @@ export function engineOptions(ctx: CommandContext): EngineOptions {
   return o;
 }
 
-export function openEngine(ctx: CommandContext): Engine {
+export async function openEngine(ctx: CommandContext): Promise<Engine> {
   const options = engineOptions(ctx);
   const root = options.root ?? (process.getuid?.() === 0 ? '/var/lib/berth' : `${ctx.cwd}/.berth`);
-  return new Engine(new LocalImages(root), { ...options, root });
+  return new Engine(await StoreImages.open(root), { ...options, root });
 }
 
 const bad = (message: string) => new InvalidArgument(message, {});
@@ -171,7 +171,7 @@ export async function createOptionsFrom(argv: readonly string[], ctx: CommandCon
 }
 
 export async function create(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const engine = openEngine(ctx);
+  const engine = (await openEngine(ctx));
   const { options } = await createOptionsFrom(argv, ctx);
   const { id, warnings } = await engine.create(options);
   for (const w of warnings) ctx.stderr.write(`WARNING: ${w}\n`);
@@ -181,7 +181,7 @@ export async function create(argv: readonly string[], ctx: CommandContext): Prom
 
 /** Copy attached output to the terminal; stdin from ours when -i. Resolves with the exit code. */
 export async function run(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const engine = openEngine(ctx);
+  const engine = (await openEngine(ctx));
   const { options, flags } = await createOptionsFrom(argv, ctx);
   const { id, warnings } = await engine.create(options);
   for (const w of warnings) ctx.stderr.write(`WARNING: ${w}\n`);
@@ -248,7 +248,7 @@ async function eachRef(refs: readonly string[], ctx: CommandContext, fn: (ref: s
 export async function start(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { values: v, positionals } = parseFlags(argv, { attach: { type: 'bool', short: 'a' }, interactive: { type: 'bool', short: 'i' } });
   needArgs(positionals, 'start');
-  const engine = openEngine(ctx);
+  const engine = (await openEngine(ctx));
   if (bool(v.attach) && positionals.length === 1) {
     const ref = positionals[0]!;
     const streams = await engine.attach(ref, { stdin: bool(v.interactive), stdout: true, stderr: true });
@@ -266,7 +266,7 @@ export async function start(argv: readonly string[], ctx: CommandContext): Promi
 export async function stop(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { values: v, positionals } = parseFlags(argv, { time: { type: 'string', short: 't', alias: ['timeout'] }, signal: { type: 'string', short: 's' } });
   needArgs(positionals, 'stop');
-  const engine = openEngine(ctx);
+  const engine = (await openEngine(ctx));
   const opts = { ...(str(v.time) !== undefined ? { timeout: Number(str(v.time)) } : {}), ...(str(v.signal) ? { signal: str(v.signal)! } : {}) };
   return eachRef(positionals, ctx, async (ref) => void (await engine.stop(ref, opts)));
 }
@@ -274,7 +274,7 @@ export async function stop(argv: readonly string[], ctx: CommandContext): Promis
 export async function restart(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { values: v, positionals } = parseFlags(argv, { time: { type: 'string', short: 't', alias: ['timeout'] }, signal: { type: 'string', short: 's' } });
   needArgs(positionals, 'restart');
-  const engine = openEngine(ctx);
+  const engine = (await openEngine(ctx));
   const opts = str(v.time) !== undefined ? { timeout: Number(str(v.time)) } : {};
   return eachRef(positionals, ctx, (ref) => engine.restart(ref, opts));
 }
@@ -282,21 +282,21 @@ export async function restart(argv: readonly string[], ctx: CommandContext): Pro
 export async function kill(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { values: v, positionals } = parseFlags(argv, { signal: { type: 'string', short: 's' } });
   needArgs(positionals, 'kill');
-  const engine = openEngine(ctx);
+  const engine = (await openEngine(ctx));
   return eachRef(positionals, ctx, (ref) => engine.kill(ref, str(v.signal) ?? 'SIGKILL'));
 }
 
 export async function rm(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { values: v, positionals } = parseFlags(argv, { force: { type: 'bool', short: 'f' }, volumes: { type: 'bool', short: 'v' }, link: { type: 'bool', short: 'l' } });
   needArgs(positionals, 'rm');
-  const engine = openEngine(ctx);
+  const engine = (await openEngine(ctx));
   return eachRef(positionals, ctx, (ref) => engine.remove(ref, { force: bool(v.force), volumes: bool(v.volumes) }));
 }
 
 export async function wait(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { positionals } = parseFlags(argv, {});
   needArgs(positionals, 'wait');
-  const engine = openEngine(ctx);
+  const engine = (await openEngine(ctx));
   let rc = 0;
   for (const ref of positionals) {
     const r = await engine.wait(ref, 'not-running');
@@ -309,7 +309,7 @@ export async function wait(argv: readonly string[], ctx: CommandContext): Promis
 export async function rename(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { positionals } = parseFlags(argv, {});
   if (positionals.length !== 2) throw bad('"rename" requires exactly 2 arguments: CONTAINER NEW_NAME');
-  await openEngine(ctx).rename(positionals[0]!, positionals[1]!);
+  await (await openEngine(ctx)).rename(positionals[0]!, positionals[1]!);
   return 0;
 }
 
@@ -331,7 +331,7 @@ export async function ps(argv: readonly string[], ctx: CommandContext): Promise<
     format: { type: 'string' }, 'no-trunc': { type: 'bool' }, last: { type: 'string', short: 'n' }, latest: { type: 'bool', short: 'l' },
     size: { type: 'bool', short: 's' },
   });
-  const engine = openEngine(ctx);
+  const engine = (await openEngine(ctx));
   const limit = bool(v.latest) ? 1 : str(v.last) ? Number(str(v.last)) : undefined;
   const rows = await engine.list({ all: bool(v.all) || limit !== undefined, filters: filtersFrom(list(v.filter)), ...(limit ? { limit } : {}) });
   const trunc = !bool(v['no-trunc']);
@@ -355,7 +355,7 @@ export async function ps(argv: readonly string[], ctx: CommandContext): Promise<
 export async function inspect(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { values: v, positionals } = parseFlags(argv, { format: { type: 'string', short: 'f' }, type: { type: 'string' }, size: { type: 'bool', short: 's' } });
   needArgs(positionals, 'inspect');
-  const engine = openEngine(ctx);
+  const engine = (await openEngine(ctx));
   const docs: Record<string, unknown>[] = [];
   let failed = false;
   for (const ref of positionals) {
@@ -391,7 +391,7 @@ export async function logs(argv: readonly string[], ctx: CommandContext): Promis
     timestamps: { type: 'bool', short: 't' }, details: { type: 'bool' },
   });
   if (positionals.length !== 1) throw bad('"logs" requires exactly 1 argument');
-  const engine = openEngine(ctx);
+  const engine = (await openEngine(ctx));
   const tail = str(v.tail);
   const ac = new AbortController();
   const onSig = () => ac.abort();
@@ -416,7 +416,7 @@ export async function logs(argv: readonly string[], ctx: CommandContext): Promis
 export async function port(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { positionals } = parseFlags(argv, {});
   needArgs(positionals, 'port');
-  const info = await openEngine(ctx).inspect(positionals[0]!);
+  const info = await (await openEngine(ctx)).inspect(positionals[0]!);
   const want = positionals[1];
   const ports = info.network.ports.filter((p) => {
     if (want === undefined) return true;
@@ -432,7 +432,7 @@ export async function port(argv: readonly string[], ctx: CommandContext): Promis
 export async function top(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { positionals } = parseFlags(argv, {});
   needArgs(positionals, 'top');
-  const r = await openEngine(ctx).top(positionals[0]!, positionals.slice(1).join(' '));
+  const r = await (await openEngine(ctx)).top(positionals[0]!, positionals.slice(1).join(' '));
   ctx.stdout.write(tabwrite([r.titles.join('\t'), ...r.processes.map((p) => p.join('\t'))], 10, 3));
   return 0;
 }
@@ -450,7 +450,7 @@ function bytes(n: number): string {
 
 export async function stats(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { values: v, positionals } = parseFlags(argv, { 'no-stream': { type: 'bool' }, all: { type: 'bool', short: 'a' }, format: { type: 'string' }, 'no-trunc': { type: 'bool' } });
-  const engine = openEngine(ctx);
+  const engine = (await openEngine(ctx));
   const refs = positionals.length ? positionals : (await engine.list({ all: bool(v.all) })).map((c) => c.id);
   const sample = async () => {
     const rows: Array<Record<string, string>> = [];
@@ -492,7 +492,7 @@ export async function exec(argv: readonly string[], ctx: CommandContext): Promis
   }, true);
   const [ref, ...cmd] = positionals;
   if (ref === undefined || cmd.length === 0) throw bad('"exec" requires at least 2 arguments: CONTAINER COMMAND [ARG...]');
-  const engine = openEngine(ctx);
+  const engine = (await openEngine(ctx));
   const execId = await engine.execCreate(ref, {
     cmd, env: list(v.env), tty: bool(v.tty), attachStdin: bool(v.interactive), privileged: bool(v.privileged),
     ...(str(v.user) ? { user: str(v.user)! } : {}), ...(str(v.workdir) ? { workingDir: str(v.workdir)! } : {}),
@@ -524,7 +524,7 @@ export async function cp(argv: readonly string[], ctx: CommandContext): Promise<
   const { positionals } = parseFlags(argv, { archive: { type: 'bool', short: 'a' }, 'follow-link': { type: 'bool', short: 'L' } });
   if (positionals.length !== 2) throw bad('"cp" requires exactly 2 arguments');
   const [src = '', dst = ''] = positionals;
-  const engine = openEngine(ctx);
+  const engine = (await openEngine(ctx));
   const split = (s: string) => {
     const m = /^([^/:][^:]*):(.*)$/.exec(s);
     return m ? { ref: m[1]!, path: m[2]! } : undefined;
@@ -555,7 +555,7 @@ export async function cp(argv: readonly string[], ctx: CommandContext): Promise<
 
 export async function prune(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { values: v } = parseFlags(argv, { force: { type: 'bool', short: 'f' }, filter: { type: 'list' } });
-  const r = await openEngine(ctx).prune(filtersFrom(list(v.filter)));
+  const r = await (await openEngine(ctx)).prune(filtersFrom(list(v.filter)));
   ctx.stdout.write(r.deleted.length ? `Deleted Containers:\n${r.deleted.map((d) => `${d}\n`).join('')}\n` : '');
   ctx.stdout.write(`Total reclaimed space: ${bytes(r.spaceReclaimed)}\n`);
   return 0;
@@ -563,7 +563,7 @@ export async function prune(argv: readonly string[], ctx: CommandContext): Promi
 
 export async function events(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { values: v } = parseFlags(argv, { since: { type: 'string' }, until: { type: 'string' }, filter: { type: 'list', short: 'f' }, format: { type: 'string' } });
-  const engine = openEngine(ctx);
+  const engine = (await openEngine(ctx));
   const tpl = str(v.format) ? parseTemplate(str(v.format)!) : undefined;
   for await (const e of engine.events({
     filters: filtersFrom(list(v.filter)),
