@@ -35,6 +35,14 @@ for (const mode of REPO_MODES) {
     });
     assert.equal(result.checksum, theirCommit);
     assert.equal((await fsp.readFile(path.join(ours, 'refs/heads/test/os'), 'utf8')), `${theirCommit}\n`);
+    // The worker-thread path (used for big trees) writes the same objects.
+    const viaWorkers = await commitTree(await Repo.init(path.join(dir, 'workers-repo'), { mode }), {
+      trees: [{ kind: 'dir', path: tree }], branch: 'test/os', subject: 'Subject', body: 'Body text', timestamp: TS_SECONDS,
+      metadata: [['version', { type: 's', value: '1.0' }], ['answer', { type: 'i', value: 42 }]], workers: 2,
+    });
+    assert.equal(viaWorkers.checksum, theirCommit);
+    const fsckWorkers = await exec(['ostree', 'fsck', `--repo=${path.join(dir, 'workers-repo')}`], { check: false });
+    assert.equal(fsckWorkers.exitCode, 0, fsckWorkers.stderr.toString());
 
     // The real ostree validates every object berth wrote.
     const fsck = await exec(['ostree', 'fsck', `--repo=${ours}`], { check: false });

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
-import { createReadStream, type Dirent, type Stats } from 'node:fs';
+import * as fs from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import * as path from 'node:path';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tarStream from 'tar-stream';
@@ -13,7 +16,8 @@ import { BadTarEntry, UnsupportedFileType } from './errors.js';
 import { Limiter, MutableTree } from './mtree.js';
 import type { Repo } from './repo.js';
 import { contentChecksum, Transaction } from './transaction.js';
-import { readSymlinkXattrs, readXattrs } from './xattrs.js';
+import type { WorkItem, WorkResult, WorkerConfig } from './commit-worker.js';
+import { readSymlinkXattrs, readXattrs, readXattrsSync } from './xattrs.js';
 
 /** One `--tree=` argument; later trees are layered over earlier ones, as in ostree. */
 export type TreeSource =
@@ -45,6 +49,8 @@ export interface CommitOptions {
   readonly noBindings?: boolean;
   /** `--bind-ref`: more refs to bind the commit to. */
   readonly bindRefs?: readonly string[];
+  /** Commit worker threads: 'auto' (default) starts two for trees of 2000+ small files. */
+  readonly workers?: number | 'auto';
   /** When the tree equals the parent's, write nothing and return the parent. */
   readonly skipIfUnchanged?: boolean;
 }
@@ -61,15 +67,79 @@ export interface CommitResult {
 /** Files up to this size are read once into memory (hash, then write); larger ones are streamed. */
 const SMALL_FILE = 1 << 20;
 
+/** Hands small regular files to worker threads in batches; results come back per item. */
+class WorkerPool {
+  readonly #workers: Array<{ worker: Worker; inFlight: number }> = [];
+  readonly #queue: WorkItem[] = [];
+  readonly #waiting = new Map<number, { resolve: (r: { checksum: string; wrote: boolean; bytes: number }) => void; reject: (e: Error) => void }>();
+  #nextId = 0;
+  #flushScheduled = false;
+
+  constructor(config: WorkerConfig, count: number) {
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(new URL('./commit-worker.js', import.meta.url), { workerData: { berthCommitWorker: true, config } });
+      const slot = { worker, inFlight: 0 };
+      worker.on('message', (results: WorkResult[]) => {
+        slot.inFlight -= 1;
+        for (const r of results) {
+          const w = this.#waiting.get(r.id);
+          this.#waiting.delete(r.id);
+          if ('error' in r) w?.reject(Object.assign(new Error(r.error.message), r.error.code === undefined ? {} : { code: r.error.code }));
+          else w?.resolve(r);
+        }
+        this.#dispatch();
+      });
+      worker.on('error', (err) => {
+        for (const w of this.#waiting.values()) w.reject(err);
+        this.#waiting.clear();
+      });
+      this.#workers.push(slot);
+    }
+  }
+
+  submit(item: Omit<WorkItem, 'id'>): Promise<{ checksum: string; wrote: boolean; bytes: number }> {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject });
+      this.#queue.push({ ...item, id });
+      if (this.#queue.length >= 64) this.#dispatch();
+      else if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => {
+          this.#flushScheduled = false;
+          this.#dispatch();
+        });
+      }
+    });
+  }
+
+  #dispatch(): void {
+    for (const slot of this.#workers) {
+      while (slot.inFlight < 2 && this.#queue.length > 0) {
+        slot.worker.postMessage(this.#queue.splice(0, 32));
+        slot.inFlight += 1;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#workers.map((w) => w.worker.terminate()));
+  }
+}
+
+/** Below this many small files, workers cost more to start than they save. */
+const WORKER_THRESHOLD = 2000;
+
 interface Ctx {
   readonly repo: Repo;
   readonly tx: Transaction;
   readonly options: CommitOptions;
   readonly canonical: boolean;
-  readonly limiter: Limiter;
+  limiter: Limiter;
   devino: Map<string, string> | undefined;
   contentTotal: number;
   defaultMeta: string | undefined;
+  pool: WorkerPool | undefined;
 }
 
 export async function commitTree(repo: Repo, options: CommitOptions): Promise<CommitResult> {
@@ -93,7 +163,17 @@ async function commitInTransaction(repo: Repo, tx: Transaction, options: CommitO
     devino: undefined,
     contentTotal: 0,
     defaultMeta: undefined,
+    pool: undefined,
   };
+  try {
+    return await commitWithCtx(ctx);
+  } finally {
+    await ctx.pool?.close();
+  }
+}
+
+async function commitWithCtx(ctx: Ctx): Promise<CommitResult> {
+  const { repo, tx, options } = ctx;
   if ((options.linkCheckoutSpeedup ?? false) && repo.mode !== 'archive') ctx.devino = await scanDevino(repo);
   let root = new MutableTree();
   for (const [i, src] of options.trees.entries()) {
@@ -209,17 +289,21 @@ interface WalkEntry {
   readonly children: WalkEntry[] | undefined; // for directories
 }
 
-async function walk(abs: string, name: string, st: Stats, symlinks: string[]): Promise<WalkEntry> {
-  let dirents: Dirent[];
-  dirents = await fsp.readdir(abs, { withFileTypes: true });
-  const children = await settleAll(dirents.map(async (d) => {
-    const childAbs = path.join(abs, d.name);
-    const cst = await fsp.lstat(childAbs);
-    if (cst.isDirectory()) return walk(childAbs, d.name, cst, symlinks);
+/** Synchronous walk (lstat only; warm-cache metadata calls are cheaper inline than via the thread pool). */
+function walk(abs: string, name: string, st: Stats, symlinks: string[], counter: { small: number }): WalkEntry {
+  const children: WalkEntry[] = [];
+  for (const d of fs.readdirSync(abs)) {
+    const childAbs = path.join(abs, d);
+    const cst = fs.lstatSync(childAbs);
+    if (cst.isDirectory()) {
+      children.push(walk(childAbs, d, cst, symlinks, counter));
+      continue;
+    }
     if (cst.isSymbolicLink()) symlinks.push(childAbs);
+    else if (cst.isFile() && cst.size <= SMALL_FILE) counter.small += 1;
     else if (!cst.isFile()) throw new UnsupportedFileType(`Unsupported file type for file: '${childAbs}'`, { path: childAbs });
-    return { name: d.name, abs: childAbs, st: cst, children: undefined };
-  }));
+    children.push({ name: d, abs: childAbs, st: cst, children: undefined });
+  }
   return { name, abs, st, children };
 }
 
@@ -227,7 +311,23 @@ async function importDir(ctx: Ctx, dir: string, root: MutableTree): Promise<void
   const st = await fsp.stat(dir);
   if (!st.isDirectory()) throw new UnsupportedFileType(`Not a directory: '${dir}'`, { path: dir });
   const symlinks: string[] = [];
-  const tree = await walk(path.resolve(dir), '', st, symlinks);
+  const counter = { small: 0 };
+  const tree = walk(path.resolve(dir), '', st, symlinks, counter);
+  const want = ctx.options.workers ?? 'auto';
+  const count = want === 'auto' ? (counter.small >= WORKER_THRESHOLD ? Math.max(1, Math.min(2, availableParallelism())) : 0) : want;
+  if (ctx.pool === undefined && count > 0) {
+    ctx.pool = new WorkerPool({
+      repoPath: ctx.repo.path,
+      mode: ctx.repo.mode,
+      staging: ctx.tx.stagingDir,
+      zlibLevel: ctx.repo.zlibLevel,
+      canonical: ctx.canonical,
+      noXattrs: ctx.options.noXattrs ?? false,
+      ownerUid: ctx.options.ownerUid,
+      ownerGid: ctx.options.ownerGid,
+    }, count);
+    ctx.limiter = new Limiter(512); // keep the workers' queues full
+  }
   const symlinkXattrs = symlinks.length > 0 && !(ctx.options.noXattrs ?? false) && !ctx.canonical
     ? await readSymlinkXattrs(symlinks)
     : new Map<string, Xattr[]>();
@@ -260,6 +360,7 @@ async function dirMetaChecksum(ctx: Ctx, abs: string, st: Stats): Promise<string
 
 async function fileChecksum(ctx: Ctx, abs: string, st: Stats, linkXattrs: Xattr[]): Promise<string> {
   ctx.contentTotal += 1;
+  if (ctx.contentTotal % 256 === 0) await new Promise<void>((resolve) => setImmediate(resolve)); // stay responsive
   if (ctx.devino !== undefined && st.nlink > 1) {
     const big = await fsp.lstat(abs, { bigint: true });
     const known = ctx.devino.get(`${big.dev}:${big.ino}`);
@@ -271,11 +372,17 @@ async function fileChecksum(ctx: Ctx, abs: string, st: Stats, linkXattrs: Xattr[
     await ctx.tx.writeContent(checksum, header, { kind: 'buffer', data: new Uint8Array(0) });
     return checksum;
   }
-  const xattrs = ctx.canonical || (ctx.options.noXattrs ?? false) ? [] : await readXattrs(abs);
+  const small = st.size <= SMALL_FILE;
+  if (small && ctx.pool !== undefined) {
+    const r = await ctx.pool.submit({ abs, size: st.size, mode: st.mode, uid: st.uid, gid: st.gid });
+    if (r.wrote) ctx.tx.adoptStaged(r.checksum, 'file', r.bytes);
+    return r.checksum;
+  }
+  const xattrs = ctx.canonical || (ctx.options.noXattrs ?? false) ? [] : small ? readXattrsSync(abs) : await readXattrs(abs);
   const mode = ctx.canonical ? S_IFREG | (st.mode & 0o755) : st.mode;
   const header: FileHeader = { ...owner(ctx, st), mode, symlinkTarget: '', xattrs };
-  if (st.size <= SMALL_FILE) {
-    const data = await fsp.readFile(abs);
+  if (small) {
+    const data = readSmallSync(abs, st.size);
     const checksum = createHash('sha256').update(fileStreamPrefix(header)).update(data).digest('hex');
     await ctx.tx.writeContent(checksum, header, { kind: 'buffer', data });
     return checksum;
@@ -284,6 +391,24 @@ async function fileChecksum(ctx: Ctx, abs: string, st: Stats, linkXattrs: Xattr[
   const checksum = await contentChecksum(header, source);
   await ctx.tx.writeContent(checksum, header, source);
   return checksum;
+}
+
+/** open + read + close for a file whose size lstat just gave (re-reads if it changed meanwhile). */
+function readSmallSync(abs: string, size: number): Buffer {
+  const fd = fs.openSync(abs, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(size + 1);
+    let n = 0;
+    for (;;) {
+      const r = fs.readSync(fd, buf, n, buf.length - n, null);
+      if (r === 0) break;
+      n += r;
+      if (n === buf.length) return fs.readFileSync(abs); // grew since lstat
+    }
+    return buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 // ---- tar -----------------------------------------------------------------------------------------

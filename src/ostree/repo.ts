@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
-import { createReadStream, type Stats } from 'node:fs';
+import { createReadStream, lstatSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
@@ -165,6 +165,17 @@ export class Repo {
 
   async hasObject(checksum: string, type: ObjectType): Promise<boolean> {
     return exists(this.objectPath(checksum, type));
+  }
+
+  /** hasObject without a thread-pool round trip (one lstat), for hot loops. */
+  hasObjectSync(checksum: string, type: ObjectType): boolean {
+    try {
+      lstatSync(this.objectPath(checksum, type));
+      return true;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return false;
+      throw err;
+    }
   }
 
   /** Makes objects/XX once per process. */

@@ -1,4 +1,4 @@
-import { getAttribute, listAttributes, setAttribute } from 'fs-xattr';
+import { getAttribute, getAttributeSync, listAttributes, listAttributesSync, setAttribute, setAttributeSync } from 'fs-xattr';
 import { exec, isErrno } from '../core/index.js';
 import type { Xattr } from '../formats/index.js';
 import { XattrsUnsupported } from './errors.js';
@@ -29,6 +29,38 @@ export async function readXattrs(path: string): Promise<Xattr[]> {
     }
   }
   return out;
+}
+
+/** Synchronous readXattrs, for the commit hot path (no thread-pool round trip per file). */
+export function readXattrsSync(path: string): Xattr[] {
+  let names: string[];
+  try {
+    names = listAttributesSync(path);
+  } catch (err) {
+    if (isErrno(err, 'ENOTSUP') || isErrno(err, 'EOPNOTSUPP')) return [];
+    throw err;
+  }
+  const out: Xattr[] = [];
+  for (const name of names) {
+    try {
+      const value = getAttributeSync(path, name);
+      if (value.length > 0) out.push({ name, value: new Uint8Array(value.buffer, value.byteOffset, value.byteLength) });
+    } catch (err) {
+      if (!isErrno(err, 'ENODATA')) throw err;
+    }
+  }
+  return out;
+}
+
+export function setXattrSync(path: string, name: string, value: Uint8Array): void {
+  try {
+    setAttributeSync(path, name, Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+  } catch (err) {
+    if (isErrno(err, 'ENOTSUP') || isErrno(err, 'EOPNOTSUPP')) {
+      throw new XattrsUnsupported(`Setting xattr ${JSON.stringify(name)} on ${JSON.stringify(path)}: the filesystem does not support it`, { path }, { cause: err });
+    }
+    throw err;
+  }
 }
 
 export async function getXattr(path: string, name: string): Promise<Uint8Array | undefined> {
