@@ -566,6 +566,11 @@ export class ImageStore {
     return handle;
   }
 
+  /** Unmounts a container's rootfs, keeping its changes (what RootfsHandle.release() does, by container ID). */
+  async releaseRootfs(containerId: string): Promise<void> {
+    await unmount(path.join(this.dir, 'rootfs', containerId, 'merged'));
+  }
+
   /** Deletes a container's rootfs (unmounting it first). */
   async removeRootfs(containerId: string): Promise<void> {
     const base = path.join(this.dir, 'rootfs', containerId);
