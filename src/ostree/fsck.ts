@@ -5,7 +5,7 @@ import {
 } from '../formats/index.js';
 import { FsckCorruption, ObjectMissing } from './maint-errors.js';
 import type { RepoReader } from './reader.js';
-import { newReachable, splitObjectKey, traverseCommit, type ObjectKey } from './traverse.js';
+import { commitsOf, newReachable, splitObjectKey, traverseCommit, type ObjectKey } from './traverse.js';
 
 /**
  * `ostree fsck`: every ref's commit must load; every commit object (except partial ones) is
@@ -43,7 +43,15 @@ export async function fsckRepo(reader: RepoReader, options: FsckOptions, report:
   const refs = await reader.listRefs({ remotes: true });
   let missing = 0;
   let corrupt = 0;
-  const markPartial = new Set<string>();
+  // ostree marks each commit of a missing or deleted object partial right away, in the order it
+  // names them, skipping commits already partial.
+  const markPartialNow = async (commits: readonly string[]): Promise<void> => {
+    for (const c of commits) {
+      if (await reader.isPartial(c)) continue;
+      report({ type: 'marked-partial', commit: c });
+      await reader.markPartial(c, 'f');
+    }
+  };
   for (const [ref, checksum] of refs) {
     const problem = await checkObject(reader, checksum, 'commit');
     if (problem === 'missing') {
@@ -82,11 +90,11 @@ export async function fsckRepo(reader: RepoReader, options: FsckOptions, report:
       const key = keys[next++]!;
       const { checksum, type } = splitObjectKey(key);
       const problem = await checkObject(reader, checksum, type);
-      const parents = [...(reachable.parents.get(key as ObjectKey) ?? [])].sort();
+      const parents = commitsOf(reachable, key as ObjectKey);
       if (problem === 'missing') {
         missing++;
         report({ type: 'missing', checksum, objectType: type, commits: parents });
-        if (type !== 'commit') for (const p of parents) markPartial.add(p);
+        if (type !== 'commit') await markPartialNow(parents);
       } else if (problem !== undefined) {
         const what = type === 'file' ? `fsck content object ${checksum}` : `fsck ${checksum}.${type}`;
         const message = `${parents.length > 0 ? `In commits ${parents.join(', ')}: ` : ''}${what}: ${problem}`;
@@ -94,7 +102,7 @@ export async function fsckRepo(reader: RepoReader, options: FsckOptions, report:
           report({ type: 'corrupt', message, deleted: true });
           await reader.deleteObject(checksum, type).catch(() => undefined);
           corrupt++;
-          if (type !== 'commit') for (const p of parents) markPartial.add(p);
+          if (type !== 'commit') await markPartialNow(parents);
         } else if (options.all) {
           report({ type: 'corrupt', message, deleted: false });
           corrupt++;
@@ -109,11 +117,6 @@ export async function fsckRepo(reader: RepoReader, options: FsckOptions, report:
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));
   if (failure !== undefined) throw failure;
-  for (const c of [...markPartial].sort()) {
-    if (await reader.isPartial(c)) continue;
-    report({ type: 'marked-partial', commit: c });
-    await reader.markPartial(c, 'f');
-  }
   if (partial > 0) report({ type: 'partial-not-verified', count: partial });
   if (missing > 0 || corrupt > 0) {
     throw new FsckCorruption('Repository corruption encountered', { corrupt, partial });

@@ -16,7 +16,7 @@ export { readXattrs, setXattrs, getXattr, setXattr } from './xattrs.js';
 export * from './errors.js';
 // Read side and maintenance (log, show, ls, cat, diff, fsck, prune, summary).
 export { RepoReader, type LoadedFile } from './reader.js';
-export { traverseCommit, newReachable, objectKey, splitObjectKey, type Reachable, type ObjectKey, type TraverseOptions } from './traverse.js';
+export { traverseCommit, commitsOf, newReachable, objectKey, splitObjectKey, type Reachable, type ObjectKey, type TraverseOptions } from './traverse.js';
 export { fsckRepo, type FsckEvent, type FsckOptions, type FsckResult } from './fsck.js';
 export * from './maint-errors.js';
 export { commitHistory, contentChecksumOf, type LogEntry } from './log.js';

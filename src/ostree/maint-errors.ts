@@ -23,3 +23,5 @@ export const NotARepo = defineError<{ path: string }>('REPO_NOT_A_REPO', 'not-fo
 export const BadMaintOption = defineError<{ option: string; value: string }>('REPO_BAD_MAINT_OPTION', 'invalid-argument');
 /** `prune --delete-commit` of a commit that a ref still points at. */
 export const CommitReferenced = defineError<{ checksum: string; ref: string }>('REPO_COMMIT_REFERENCED', 'failed-precondition');
+/** A content object that cannot be read as one (bare-user object without its user.ostreemeta). */
+export const ObjectUnreadable = defineError<{ checksum: string; reason: string }>('REPO_OBJECT_UNREADABLE', 'corrupt');

@@ -1,6 +1,6 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checksumFromModifiedBase64, encodeVardict, variant } from '../formats/index.js';
+import { checksumFromModifiedBase64, encodeVardict, isChecksum, variant } from '../formats/index.js';
 import { isErrno, writeFileAtomic } from '../core/index.js';
 import { CommitReferenced, ObjectMissing } from './maint-errors.js';
 import type { RepoReader } from './reader.js';
@@ -61,7 +61,10 @@ export async function pruneRepo(reader: RepoReader, options: PruneOptions = {}):
       for (const ref of refs.keys()) if (!options.onlyBranches.includes(ref) && !retain.has(ref)) retain.set(ref, -1);
     }
     for (const [ref, checksum] of refs) {
-      const d = retain.get(ref);
+      // ostree keeps depths in a pointer-valued hash table, so BRANCH=0 reads back as "not
+      // given" and the branch gets the default depth; we do the same.
+      const given = retain.get(ref);
+      const d = given === 0 ? undefined : given;
       if (d === undefined && options.keepYoungerThan !== undefined) {
         await traverse(checksum, 0);
         let next: string | undefined = checksum;
@@ -155,10 +158,12 @@ export async function deleteCommit(reader: RepoReader, checksum: string): Promis
     reader.config.setBoolean('core', 'tombstone-commits', true);
     await writeFileAtomic(join(reader.path, 'config'), reader.config.toString());
   }
+  const gone = new ObjectMissing(`Deleting object ${checksum}.commit: unlinkat(${checksum.slice(0, 2)}/${checksum.slice(2)}.commit): No such file or directory`, { checksum, type: 'commit' });
+  if (!isChecksum(checksum)) throw gone; // ostree tries the unlink anyway, which fails like this
   try {
     await reader.deleteObject(checksum, 'commit');
   } catch (err) {
-    if (isErrno(err, 'ENOENT')) throw new ObjectMissing(`Deleting object ${checksum}.commit: unlinkat(${checksum.slice(0, 2)}/${checksum.slice(2)}.commit): No such file or directory`, { checksum, type: 'commit' });
+    if (isErrno(err, 'ENOENT')) throw gone;
     throw err;
   }
   const name = new TextEncoder().encode(`${checksum}\0`);

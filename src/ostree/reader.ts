@@ -11,7 +11,7 @@ import {
   KeyFile, loosePath, S_IFLNK, S_IFMT, S_IFREG,
   type Commit, type DirMeta, type DirTree, type FileHeader, type ObjectType, type Xattr,
 } from '../formats/index.js';
-import { NoParent, NotARepo, ObjectMissing, RevNotFound } from './maint-errors.js';
+import { NoParent, NotARepo, ObjectMissing, ObjectUnreadable, RevNotFound } from './maint-errors.js';
 
 /**
  * Read access to a repository's loose objects and refs, in all four modes, plus the few writes
@@ -111,6 +111,8 @@ export class RepoReader {
             const head = Buffer.alloc(8);
             await fh.read(head, 0, 8, 0);
             const len = head.readUInt32BE(0);
+            const { size: fileSize } = await fh.stat();
+            if (8 + len > fileSize) throw new ObjectUnreadable(`File header size ${len} exceeds size ${fileSize}`, { checksum, reason: 'header' });
             const buf = Buffer.alloc(8 + len);
             await fh.read(buf, 0, buf.length, 0);
             const { header, size } = decodeArchiveHeader(buf);
@@ -125,7 +127,7 @@ export class RepoReader {
             if (isErrno(err, 'ENODATA')) return undefined;
             throw err;
           });
-          if (meta === undefined) return { header: { uid: 0, gid: 0, mode: st.mode, symlinkTarget: '', xattrs: [] }, size: st.size };
+          if (meta === undefined) throw missingMeta(checksum);
           const m = decodeOstreeMeta(meta);
           if ((m.mode & S_IFMT) === S_IFLNK) {
             // ostree writes the target with a trailing NUL
@@ -188,6 +190,7 @@ export class RepoReader {
       const st = fstatSync(fd);
       if (this.isArchive) {
         const raw = readWhole(fd, st.size);
+        checkArchiveHeaderSize(raw);
         const decoded = decodeArchiveHeader(raw);
         header = decoded.header;
         hash.update(fileStreamPrefix(header));
@@ -209,7 +212,8 @@ export class RepoReader {
         } catch (err) {
           if (!isErrno(err, 'ENODATA')) throw err;
         }
-        const m = meta === undefined ? { uid: 0, gid: 0, mode: st.mode, xattrs: [] } : decodeOstreeMeta(meta);
+        if (meta === undefined) throw missingMeta(checksum);
+        const m = decodeOstreeMeta(meta);
         if ((m.mode & S_IFMT) === S_IFLNK) {
           header = { ...m, symlinkTarget: readWhole(fd, st.size).toString('utf8').replace(/\0$/, '') };
           return { header, actual: hash.update(fileStreamPrefix(header)).digest('hex') };
@@ -309,6 +313,7 @@ export class RepoReader {
       return parent;
     }
     if (isChecksum(rev)) return rev;
+    if (!REFSPEC_REGEXP.test(rev)) throw new RevNotFound(`Invalid refspec ${rev}`, { rev });
     const colon = rev.indexOf(':');
     const candidates = colon > 0
       ? [join('refs/remotes', rev.slice(0, colon), rev.slice(colon + 1))]
@@ -361,6 +366,9 @@ export class RepoReader {
   }
 }
 
+// ostree_parse_refspec: an optional `remote:` and '/'-separated fragments of [\w][-.\w]*.
+const REFSPEC_REGEXP = /^(?:[A-Za-z0-9_][-._A-Za-z0-9]*:)?(?:[A-Za-z0-9_][-._A-Za-z0-9]*\/)*[A-Za-z0-9_][-._A-Za-z0-9]*$/;
+
 // What ostree lists as loose objects (list_loose_objects_at): no commitmeta, no tombstones.
 const OBJECT_EXTS = new Set(['file', 'dirtree', 'dirmeta', 'commit', 'payload-link']);
 
@@ -394,4 +402,16 @@ function readWhole(fd: number, size: number): Buffer {
     pos += n;
   }
   return pos === size ? buf : buf.subarray(0, pos);
+}
+
+/** ostree's words for a bare-user object that lost its metadata xattr. */
+function missingMeta(checksum: string): Error {
+  return new ObjectUnreadable(`Opening content object ${checksum}: fgetxattr(user.ostreemeta): No data available`, { checksum, reason: 'no user.ostreemeta' });
+}
+
+/** ostree's check before it parses a `.filez` header. */
+function checkArchiveHeaderSize(raw: Uint8Array): void {
+  if (raw.length < 8) throw new ObjectUnreadable(`File header size 0 exceeds size ${raw.length}`, { checksum: '', reason: 'header' });
+  const len = new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getUint32(0, false);
+  if (8 + len > raw.length) throw new ObjectUnreadable(`File header size ${len} exceeds size ${raw.length}`, { checksum: '', reason: 'header' });
 }

@@ -1,4 +1,4 @@
-/** GLib's g_format_size(): SI units, one decimal, "1 byte"/"N bytes" below 1 kB. */
+/** GLib's g_format_size(): SI units, one decimal and a no-break space ("71.1\u00a0kB"), "N bytes" below 1 kB. */
 export function formatSize(bytes: number): string {
   if (bytes < 1000) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
   const units = ['kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
@@ -8,5 +8,5 @@ export function formatSize(bytes: number): string {
     value /= 1000;
     i++;
   }
-  return `${value.toFixed(1)} ${units[i]}`;
+  return `${value.toFixed(1)}\u00a0${units[i]}`;
 }
