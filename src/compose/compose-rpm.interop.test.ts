@@ -2,12 +2,26 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { exec } from '../core/index.js';
+import { main, type CommandContext } from '../cli/index.js';
 import { composeTree } from './compose.js';
 import { diffPackages, renderDiffLines } from './db-diff.js';
 import { ComposeRepo } from './repo.js';
 import { basePackage, buildRpmRepo, SHELL_PACKAGE, toolPackage } from './rpm-fixtures.js';
 import { needRoot, needTools, tempDir } from './test-gates.js';
+
+async function berth(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (b: Buffer) => (out += b.toString()));
+  stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const ctx: CommandContext = { stdout, stderr, stdin: new PassThrough(), env: {}, cwd: process.cwd() };
+  const code = await main(argv, ctx);
+  return { code, out, err };
+}
 
 async function ostree(repo: string, ...args: string[]): Promise<string> {
   return (await exec(['ostree', `--repo=${repo}`, ...args])).stdout.toString();
@@ -79,4 +93,23 @@ test('compose tree with the RPM backend: dnf install, postprocess, versioned com
   const d = diffPackages(a.packages!, b.packages!);
   assert.deepEqual(d.upgraded.map((c) => `${c.name} ${c.from} ${c.to}`), ['berth-test-base 1.0-1 1.1-1']);
   assert.equal(renderDiffLines(d), '!berth-test-base-1.0-1.noarch\n=berth-test-base-1.1-1.noarch\n');
+
+  // The CLI verbs over the same repository.
+  const diffCli = await berth(['db', 'diff', `--repo=${repo}`, '--format=diff', `${second.ref}^`, second.ref]);
+  assert.equal(diffCli.code, 0, diffCli.err);
+  assert.equal(diffCli.out, '!berth-test-base-1.0-1.noarch\n=berth-test-base-1.1-1.noarch\n');
+  const json = await berth(['db', 'diff', `--repo=${repo}`, '--format=json', `${second.ref}^`, second.ref]);
+  assert.deepEqual(JSON.parse(json.out).upgraded, [{ name: 'berth-test-base', arch: 'noarch', 'previous-evr': '1.0-1', evr: '1.1-1' }]);
+  const listCli = await berth(['db', 'list', `--repo=${repo}`, second.ref, 'berth-test-t*']);
+  assert.equal(listCli.out, `ostree commit: ${second.ref} (${second.checksum})\n berth-test-tool-1.0-1.noarch\n`);
+  const missing = await berth(['db', 'diff', `--repo=${repo}`, 'no/such/ref', second.ref]);
+  assert.equal(missing.code, 4, 'not-found exit code');
+  const noop = await berth(['compose', 'tree', `--repo=${repo}`, `--cachedir=${cacheDir}`, '--basearch=x86_64', join(tf, 'test.yaml')]);
+  assert.equal(noop.code, 0, noop.err);
+  assert.match(noop.out, /No apparent changes since previous commit/);
+  assert.match(noop.err, /inputhash/);
+  await writeFile(join(tf, 'bad.yaml'), 'ref: x\npackages: [a]\nrepos: local\n');
+  const bad = await berth(['compose', 'tree', `--repo=${repo}`, join(tf, 'bad.yaml')]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /bad\.yaml:3: repos: /);
 });
