@@ -127,6 +127,7 @@ export class ImageStore {
   readonly #lock: FileLock;
   readonly #isImageInUse: ((id: string) => boolean | Promise<boolean>) | undefined;
   readonly #snapshotting = new Map<string, Promise<void>>();
+  readonly #inflight = new Map<string, Promise<unknown>>();
 
   private constructor(options: ImageStoreOptions) {
     this.dir = path.join(options.root, 'image');
@@ -502,6 +503,18 @@ export class ImageStore {
       await rmTree(tmp);
       throw err;
     }
+  }
+
+  /**
+   * Runs `fn` once per key at a time in this process: concurrent callers with the same key (two
+   * pulls sharing a layer) wait for the first one instead of racing on the same ingest.
+   */
+  singleFlight<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const running = this.#inflight.get(key) as Promise<T> | undefined;
+    if (running !== undefined) return running;
+    const p = fn().finally(() => this.#inflight.delete(key));
+    this.#inflight.set(key, p);
+    return p;
   }
 
   /** Stores a blob from a stream, verifying digest and size (resumable under `ref`). */

@@ -48,8 +48,15 @@ export async function clientFor(registry: string, access: RegistryAccess): Promi
 
 const MAX_RESUMES = 3;
 
-/** Downloads one blob into the content store, resuming an earlier partial ingest with a Range request. */
+/** Downloads one blob into the content store (once at a time per digest), resuming a partial ingest with Range. */
 async function fetchBlob(store: ImageStore, client: RegistryClient, repo: string, desc: Descriptor, progress?: ProgressSink): Promise<void> {
+  await store.singleFlight(`fetch-${desc.digest}`, async () => {
+    if (await store.content.has(desc.digest)) return;
+    await fetchBlobOnce(store, client, repo, desc, progress);
+  });
+}
+
+async function fetchBlobOnce(store: ImageStore, client: RegistryClient, repo: string, desc: Descriptor, progress?: ProgressSink): Promise<void> {
   const id = shortId(desc.digest);
   const ref = `pull-${desc.digest}`;
   for (let attempt = 0; ; attempt++) {

@@ -219,3 +219,61 @@ test('pullImage() survives a connection cut mid-layer: it keeps the bytes and re
   assert.equal(ranges.length, 1);
   assert.match(ranges[0]!, /^bytes=[1-9]\d*-$/);
 });
+
+test('two concurrent pulls of one image share the downloads and both succeed', async (t) => {
+  const reg = await registry(t);
+  if (!reg) return;
+  const built = await buildBusyboxImage({ dir: await tempDir(t) });
+  await exec(['skopeo', 'copy', '--dest-tls-verify=false', built.ociRef, `docker://${reg.host}/twice/busybox:a`]);
+  await exec(['skopeo', 'copy', '--dest-tls-verify=false', built.ociRef, `docker://${reg.host}/twice/busybox:b`]);
+  const store = await ImageStore.open({ root: await tempDir(t) });
+  const [a, b] = await Promise.all([pullImage(store, `${reg.host}/twice/busybox:a`), pullImage(store, `${reg.host}/twice/busybox:b`)]);
+  assert.equal(a.image.id, built.imageId);
+  assert.equal(b.image.id, built.imageId);
+  const layerGets = reg.log().split('\n').filter((l) => l.includes(`/blobs/${built.layers[0]!.digest} HTTP`) && l.includes('"GET'));
+  assert.equal(layerGets.length, 1, 'the layer was downloaded once');
+  assert.deepEqual((await store.list())[0]!.repoTags, [`${reg.host}/twice/busybox:a`, `${reg.host}/twice/busybox:b`]);
+});
+
+test('blob redirects to another host are followed without the registry credentials', async (t) => {
+  const reg = await registry(t, 'htpasswd');
+  if (!reg) return;
+  const { createServer, request } = await import('node:http');
+  const built = await buildBusyboxImage({ dir: await tempDir(t) });
+  const creds = `${reg.username}:${reg.password}`;
+  await exec(['skopeo', 'copy', '--dest-tls-verify=false', '--dest-creds', creds, built.ociRef, `docker://${reg.host}/redir/busybox:latest`]);
+  const [regHost, regPort] = reg.host.split(':') as [string, string];
+  const basic = `Basic ${Buffer.from(creds).toString('base64')}`;
+  const seenAtStorage: Array<string | undefined> = [];
+  // "object storage": serves blobs itself (it holds its own access to the registry), records what it was sent
+  const storage = createServer((req, res) => {
+    seenAtStorage.push(req.headers.authorization);
+    const up = request({ host: regHost, port: Number(regPort), path: req.url, headers: { authorization: basic } }, (upRes) => {
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      upRes.pipe(res);
+    });
+    up.end();
+  });
+  await new Promise<void>((resolve) => storage.listen(0, '127.0.0.2', resolve));
+  const storagePort = (storage.address() as { port: number }).port;
+  // the registry front: redirects blob GETs to the storage host, passes the rest through
+  const front = createServer((req, res) => {
+    if (req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '')) {
+      res.writeHead(307, { location: `http://127.0.0.2:${storagePort}${req.url}` }).end();
+      return;
+    }
+    const up = request({ host: regHost, port: Number(regPort), method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      upRes.pipe(res);
+    });
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => front.close(() => storage.close(() => resolve()))));
+  const frontHost = `127.0.0.1:${(front.address() as { port: number }).port}`;
+  const store = await ImageStore.open({ root: await tempDir(t) });
+  const pulled = await pullImage(store, `${frontHost}/redir/busybox`, { credentials: async () => ({ username: reg.username, password: reg.password }) });
+  assert.equal(pulled.image.id, built.imageId);
+  assert.equal(seenAtStorage.length, 2, 'config and layer came from the storage host');
+  assert.deepEqual(seenAtStorage, [undefined, undefined], 'no Authorization sent to another host');
+});
