@@ -107,6 +107,10 @@ export async function deployTree(sysroot: Sysroot, options: DeployTreeOptions): 
   }
   await fsp.rm(path.join(dir, 'etc/.updated'), { force: true });
   await fsp.rm(path.join(sysroot.path, 'ostree/deploy', stateroot, 'var/.updated'), { force: true });
+  // ostree relabels the stateroot's /var once for SELinux and leaves this stamp; berth has no
+  // SELinux policy to apply, but writes the stamp so both tools agree the relabel is done.
+  const stamp = path.join(sysroot.path, 'ostree/deploy', stateroot, 'var/.ostree-selabeled');
+  if (!(await exists(stamp))) await fsp.writeFile(stamp, '', { mode: 0o644 });
   await writeOrigin(sysroot, id, options.origin);
   if (options.skipEtcMerge !== true) await sealDeployment(sysroot, dir);
   const deployment: Deployment = {
@@ -148,8 +152,10 @@ export interface SimpleWriteOptions {
 }
 
 /**
- * ostree_sysroot_simple_write_deployment: the new list is the new deployment first, then the
- * booted, the merge deployment, pinned ones, other stateroots' and whatever --retain* keeps.
+ * ostree_sysroot_simple_write_deployment (2022.7, same rules): the new deployment first (or, with
+ * --not-as-default, right after the booted deployment, else after the merge one, else last),
+ * then the booted, the merge deployment, pinned ones, other stateroots' and whatever --retain*
+ * keeps. The booted deployment (else the merge one) is the crossover between pending and rollback.
  */
 export function planSimpleWrite(
   sysroot: Pick<Sysroot, 'deployments' | 'booted'>,
@@ -158,35 +164,42 @@ export function planSimpleWrite(
   options: SimpleWriteOptions = {},
 ): Deployment[] {
   const out: Deployment[] = [];
-  const os = options.stateroot ?? newDeployment.stateroot;
+  const booted = sysroot.booted;
+  const os = options.stateroot ?? booted?.stateroot ?? newDeployment.stateroot;
+  const retainPending = options.retainPending === true;
+  const retainRollback = options.retainRollback === true;
+  // Without a booted and a merge deployment, retain-pending/rollback mean "retain all".
+  const retain = options.retain === true || (booted === undefined && merge === undefined && (retainPending || retainRollback));
   let addedNew = false;
   if (options.notDefault !== true) {
     out.push(newDeployment);
     addedNew = true;
   }
-  let passedCrossover = sysroot.booted === undefined;
+  let beforeBooted = true;
+  let beforeMerge = true;
   for (const d of sysroot.deployments) {
     if (d.staged) continue;
-    const isBooted = sameDeployment(d, sysroot.booted);
+    const isBooted = sameDeployment(d, booted);
     const isMerge = sameDeployment(d, merge);
+    if (isBooted) beforeBooted = false;
+    if (isMerge) beforeMerge = false;
+    const passedCrossover = booted !== undefined ? !beforeBooted : !beforeMerge;
     const pinned = d.origin !== undefined && originIsPinned(d.origin);
-    const osMatches = d.stateroot === os;
     if (
-      !osMatches ||
-      options.retain === true ||
+      retain ||
+      pinned ||
+      d.stateroot !== os ||
+      (retainPending && !passedCrossover) ||
       isBooted ||
       isMerge ||
-      pinned ||
-      (options.retainPending === true && !passedCrossover) ||
-      (options.retainRollback === true && passedCrossover)
+      (retainRollback && passedCrossover)
     ) {
       out.push(d);
     }
-    if (!addedNew && isBooted) {
+    if (!addedNew && passedCrossover) {
       out.push(newDeployment);
       addedNew = true;
     }
-    if (isBooted) passedCrossover = true;
   }
   if (!addedNew) out.push(newDeployment);
   return out;

@@ -13,3 +13,4 @@ export { bootCheck, markTentative, readBootState, recordBoot, healthChecksOf, bo
 export { BerthRepo } from './repo-adapter.js';
 /** Helpers for tests of this and other subsystems (tmpfs sysroots, trees, real-ostree commits). */
 export * as sysrootTesting from './testing.js';
+export { setKargsInPlace } from './kargs.js';

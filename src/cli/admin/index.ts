@@ -32,6 +32,7 @@ import {
   BootedDeploymentRemoval,
   deploymentId,
   sameDeployment,
+  setKargsInPlace,
 } from '../../sysroot/index.js';
 import type { CommandContext } from '../context.js';
 import { Repo } from '../../ostree/index.js';
@@ -187,7 +188,9 @@ async function deployVerb(argv: string[], ctx: CommandContext, sysrootPath: stri
     : originForRefspec(refspec);
   const merge = values['no-merge'] === true ? undefined : s.mergeDeployment(stateroot);
   const procCmdline = await fsp.readFile('/proc/cmdline', 'utf8').catch(() => '');
-  const kargs = kargsFrom(merge?.kargs.split(' ').filter((k) => !k.startsWith('ostree=')).join(' ') ?? '', values, procCmdline);
+  // ostree starts from the merge deployment's options as they are (a stale ostree= included: it
+  // is replaced in place when the entry is written, so appended arguments come after it).
+  const kargs = kargsFrom(merge?.kargs ?? '', values, procCmdline);
   if (values.stage === true) {
     await stage(s, { stateroot, checksum, origin, ...(kargs !== undefined ? { kargs } : {}), ...(values['lock-finalization'] === true ? { lockFinalization: true } : {}) });
     return 0;
@@ -277,14 +280,12 @@ async function kargsVerb(argv: string[], ctx: CommandContext, sysrootPath: strin
   const sub = argv[0];
   if (sub !== 'edit-in-place') throw new InvalidArgument('Usage: berth ostree admin kargs edit-in-place --append-if-missing=KEY=VALUE', {});
   const { values } = parseArgs({ args: argv.slice(1), options: { 'append-if-missing': { type: 'string', multiple: true } } });
-  let s = await openSysroot(ctx, sysrootPath);
-  const list = s.deployments.filter((d) => !d.staged).map((d) => {
+  const s = await openSysroot(ctx, sysrootPath);
+  for (const d of s.deployments) {
     let k = parseKargs(d.kargs);
     for (const a of values['append-if-missing'] ?? []) k = appendKargIfMissing(k, a);
-    return { ...d, kargs: formatKargs(k) };
-  });
-  s = (await writeDeployments(s, list)).sysroot;
-  await cleanup(s, { prune: false });
+    await setKargsInPlace(s, d, formatKargs(k));
+  }
   return 0;
 }
 
