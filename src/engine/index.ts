@@ -15,10 +15,11 @@ export { copyFromDir, copyToDir } from './tar-copy.js';
 export * as testing from './test-support.js';
 export { StoreImages } from './store-images.js';
 // What the API daemon needs of images (api → engine → image): the store, pull/push and registry credentials.
-export {
-  ImageStore, pullImage, pushImage, clientFor, hostPlatform, authFilePath, readCredentials, storeCredentials, removeCredentials,
-} from '../image/index.js';
+// A loader rather than value re-exports, so that `berth run` does not pay for the image codecs until it needs them.
+export function loadImageApi(): Promise<typeof import('../image/index.js')> {
+  return import('../image/index.js');
+}
 export type {
-  ImageRecord, ImageSummary, LoadedImage, RemovedItem, PullOptions, PullResult, PushOptions, PushResult, ProgressMessage,
+  ImageStore, ImageRecord, ImageSummary, LoadedImage, RemovedItem, PullOptions, PullResult, PushOptions, PushResult, ProgressMessage,
   ProgressSink, Credentials,
 } from '../image/index.js';

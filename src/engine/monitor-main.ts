@@ -3,7 +3,8 @@
  * argv: <container dir>. Reports `{"pid":N}` or `{"error":"…"}` as one line on fd 3, then keeps running
  * until the container has exited for good (see runtime/monitor.ts).
  */
-import { closeSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, writeSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runMonitor, type MonitorConfig } from '../runtime/index.js';
 import type { ContainerRecord } from './engine.js';
 
@@ -34,7 +35,13 @@ try {
   };
   exitCode = await runMonitor(config, {
     beforeStart: async () => (await engine()).ensureNetwork(record),
-    onAutoRemove: async () => (await engine()).removeStopped(JSON.parse(readFileSync(`${dir}/record.json`, 'utf8')) as ContainerRecord, true),
+    onAutoRemove: async () => {
+      // A foreground `berth run --rm` removes the container itself right after the exit; give it a moment
+      // and load the engine only when nobody did.
+      for (let i = 0; i < 20 && existsSync(`${dir}/record.json`) && !existsSync(`${dir}/removing`); i++) await sleep(25);
+      if (!existsSync(`${dir}/record.json`) || existsSync(`${dir}/removing`)) return;
+      await (await engine()).removeStopped(JSON.parse(readFileSync(`${dir}/record.json`, 'utf8')) as ContainerRecord, true);
+    },
   }, report);
 } catch (err) {
   report({ error: err instanceof Error ? err.message : String(err) });

@@ -1,40 +1,45 @@
 /**
  * The engine's image backend on src/image's ImageStore (pulled, loaded and imported images, overlay
- * snapshots), with the directory-based LocalImages as a fallback for rootfs-directory images.
+ * snapshots), with the directory-based LocalImages alongside. The store (and the image codecs behind it)
+ * is loaded only when a reference is not a local image: a CLI start should not pay for it otherwise.
  */
-import { ImageStore } from '../image/index.js';
+import { stat } from 'node:fs/promises';
+import type { ImageStore } from '../image/index.js';
 import { LocalImages, type ImageBackend, type ImageRunConfig, type ResolvedImage } from './images.js';
 import { NoSuchImage } from './errors.js';
 
 export class StoreImages implements ImageBackend {
-  readonly store: ImageStore;
+  readonly root: string;
   readonly local: LocalImages;
+  #store: Promise<ImageStore> | undefined;
 
-  constructor(store: ImageStore, local: LocalImages) {
-    this.store = store;
-    this.local = local;
+  constructor(root: string) {
+    this.root = root;
+    this.local = new LocalImages(root);
   }
 
   static async open(root: string): Promise<StoreImages> {
-    return new StoreImages(await ImageStore.open({ root }), new LocalImages(root));
+    return new StoreImages(root);
+  }
+
+  store(): Promise<ImageStore> {
+    this.#store ??= import('../image/index.js').then(({ ImageStore: Store }) => Store.open({ root: this.root }));
+    return this.#store;
   }
 
   async resolve(ref: string): Promise<ResolvedImage> {
-    const img = await this.store.find(ref);
-    if (img === undefined) {
-      try {
-        return await this.local.resolve(ref);
-      } catch {
-        throw new NoSuchImage(`No such image: ${ref}`, { ref });
-      }
-    }
-    const cfg = await this.store.config(img);
+    const local = await this.local.resolve(ref).catch(() => undefined);
+    if (local) return local;
+    const store = await this.store();
+    const img = await store.find(ref);
+    if (img === undefined) throw new NoSuchImage(`No such image: ${ref}`, { ref });
+    const cfg = await store.config(img);
     return { id: img.id, ref, config: (cfg.config ?? {}) as ImageRunConfig };
   }
 
   async mountRootfs(containerId: string, imageId: string, containerDir: string): Promise<string> {
     if (await this.local.has(imageId)) return this.local.mountRootfs(containerId, imageId, containerDir);
-    return (await this.store.prepareRootfs(imageId, containerId)).merged;
+    return (await (await this.store()).prepareRootfs(imageId, containerId)).merged;
   }
 
   async unmountRootfs(containerId: string, containerDir: string): Promise<void> {
@@ -43,15 +48,11 @@ export class StoreImages implements ImageBackend {
 
   async removeRootfs(containerId: string, containerDir: string): Promise<void> {
     await this.local.removeRootfs(containerId, containerDir);
-    await this.store.removeRootfs(containerId);
+    // Only containers made from store images have a rootfs there (ImageStore keeps <root>/image/rootfs/<id>).
+    if (await stat(`${this.root}/image/rootfs/${containerId}`).then(() => true, () => false)) await (await this.store()).removeRootfs(containerId);
   }
 
   async list(): Promise<ResolvedImage[]> {
-    const out: ResolvedImage[] = [...(await this.local.list())];
-    for (const s of await this.store.list()) {
-      const id = (s as unknown as { id?: string; Id?: string }).id ?? (s as unknown as { Id?: string }).Id ?? '';
-      out.push({ id, ref: id, config: {} });
-    }
-    return out;
+    return this.local.list();
   }
 }

@@ -219,7 +219,12 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
   if (streams.stdin) ctx.stdin.unpipe(streams.stdin);
   if (restoreRaw) stdinTty.setRawMode(false);
   (ctx.stdin as NodeJS.ReadStream).pause?.();
-  if (options.host?.autoRemove) await engine.wait(id, 'removed', AbortSignal.timeout(30_000)).catch(() => undefined);
+  if (options.host?.autoRemove) {
+    // Remove it here (the monitor defers to an attached client), then make sure it is gone.
+    const rec = await engine.readRecord(id).catch(() => undefined);
+    if (rec) await engine.removeStopped(rec, true).catch(() => undefined);
+    await engine.wait(id, 'removed', AbortSignal.timeout(30_000)).catch(() => undefined);
+  }
   if (result.error) ctx.stderr.write(`error: ${result.error}\n`);
   return result.statusCode;
 }

@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// Container start benchmark: `berth run --rm IMG true` against `podman run --rm IMG true` and raw `crun run` /
+// `runc run` of an equivalent bundle; a detached start + forced remove cycle; idle memory per running container.
+// Runs are alternated A/B/… per iteration; medians reported with min–max. Root only (namespaces, cgroups).
+//   node bench/run.mjs [--n 15] [--skip-podman]
+// Everything lives under a temp dir; a private bridge with a random suffix; podman gets its own --root/--runroot.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const dist = process.env.BERTH_DIST ?? join(root, 'dist');
+const args = process.argv.slice(2);
+const N = Number(args[args.indexOf('--n') + 1] || 15) || 15;
+const skipPodman = args.includes('--skip-podman') || spawnSync('which', ['podman']).status !== 0;
+if (process.getuid() !== 0) {
+  console.error('bench/run.mjs needs root');
+  process.exit(2);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'berth-bench-run-'));
+const suffix = randomBytes(3).toString('hex');
+const env = {
+  ...process.env,
+  BERTH_ROOT: join(work, 'root'),
+  BERTH_RUNROOT: join(work, 'run'),
+  BERTH_BRIDGE: `bb${suffix}`,
+  BERTH_SUBNET: `10.${150 + (parseInt(suffix.slice(0, 2), 16) % 50)}.${parseInt(suffix.slice(2, 4), 16)}.0/24`,
+};
+const berthBin = [process.execPath, join(dist, 'cli/bin.js')];
+const { testing, LocalImages } = await import(join(dist, 'engine/index.js'));
+const IMG = testing.TEST_IMAGE;
+
+// Image: busybox rootfs into berth's local images; the same rootfs as a docker-archive for podman.
+const rootfs = await testing.makeBusyboxRootfs(work);
+await new LocalImages(env.BERTH_ROOT).add(IMG, rootfs, testing.TEST_IMAGE_CONFIG);
+
+const podmanArgs = ['--root', join(work, 'podman-root'), '--runroot', join(work, 'podman-run'), '--cgroup-manager', 'cgroupfs', '--runtime', 'runc'];
+const ULIMITS = ['--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768'];
+if (!skipPodman) {
+  const tarPath = join(work, 'img.tar');
+  execFileSync('tar', ['-C', rootfs, '-cf', tarPath, '.']);
+  execFileSync('podman', [...podmanArgs, 'import', '--change', 'CMD ["/bin/sh"]', tarPath, 'localhost/bench-busybox:latest'], { stdio: 'ignore' });
+}
+
+// Raw bundles: `crun spec` defaults, rootfs = the busybox tree, /bin/true, no terminal.
+const bundle = join(work, 'bundle');
+mkdirSync(bundle);
+execFileSync('cp', ['-a', rootfs, join(bundle, 'rootfs')]);
+execFileSync('crun', ['spec'], { cwd: bundle });
+const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+spec.process.args = ['/bin/true'];
+spec.process.terminal = false;
+writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+const hybrid = existsSync('/sys/fs/cgroup/unified/cgroup.controllers') && readFileSync('/sys/fs/cgroup/unified/cgroup.controllers', 'utf8').trim() !== '';
+const wrap = hybrid ? ['unshare', '-m', 'sh', '-c', 'mount --bind /dev/null /sys/fs/cgroup/unified/cgroup.controllers && exec "$@"', 'sh'] : [];
+
+function timed(argv, options = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return { ms, out: r.stdout.toString() };
+}
+
+const cases = {
+  'berth run --rm (bridge)': () => timed([...berthBin, 'run', '--rm', IMG, 'true']).ms,
+  'berth run --rm --network none': () => timed([...berthBin, 'run', '--rm', '--network', 'none', IMG, 'true']).ms,
+  'berth run --rm --network none --runtime runc': () => timed([...berthBin, 'run', '--rm', '--network', 'none', '--runtime', 'runc', IMG, 'true']).ms,
+  'raw crun run (hybrid wrapper)': (i) => timed([...wrap, 'crun', 'run', '-b', bundle, `bench-crun-${suffix}-${i}`]).ms,
+  'raw runc run': (i) => timed(['runc', 'run', '-b', bundle, `bench-runc-${suffix}-${i}`]).ms,
+  'berth run -d + rm -f cycle (bridge)': () => {
+    const a = timed([...berthBin, 'run', '-d', IMG, 'sleep', '1000']);
+    return a.ms + timed([...berthBin, 'rm', '-f', a.out.trim()]).ms;
+  },
+  'berth run -d + rm -f cycle (none)': () => {
+    const a = timed([...berthBin, 'run', '-d', '--network', 'none', IMG, 'sleep', '1000']);
+    return a.ms + timed([...berthBin, 'rm', '-f', a.out.trim()]).ms;
+  },
+};
+if (!skipPodman) {
+  Object.assign(cases, {
+    'podman run --rm --network none (runc)': () => timed(['podman', ...podmanArgs, 'run', '--rm', '--network', 'none', ...ULIMITS, 'localhost/bench-busybox', 'true']).ms,
+    'podman run -d + rm -f -t 0 cycle (none, runc)': () => {
+      const a = timed(['podman', ...podmanArgs, 'run', '-d', '--network', 'none', ...ULIMITS, 'localhost/bench-busybox', 'sleep', '1000']);
+      return a.ms + timed(['podman', ...podmanArgs, 'rm', '-f', '-t', '0', a.out.trim()]).ms;
+    },
+  });
+}
+
+// Warm-up once each, then N alternated rounds.
+for (const f of Object.values(cases)) f('warm');
+const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+for (let i = 0; i < N; i++) for (const [k, f] of Object.entries(cases)) samples[k].push(f(i));
+const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const rows = Object.entries(samples).map(([k, xs]) => ({ k, med: med(xs), min: Math.min(...xs), max: Math.max(...xs) }));
+const get = (k) => rows.find((r) => r.k === k)?.med;
+
+// Idle memory: 5 detached sleepers, PSS/RSS of each monitor and of the runtime process it parents.
+function pss(pid) {
+  try {
+    const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    return { rss: Number(/^Rss:\s+(\d+)/m.exec(t)[1]), pss: Number(/^Pss:\s+(\d+)/m.exec(t)[1]) };
+  } catch {
+    return { rss: 0, pss: 0 };
+  }
+}
+const ids = [];
+for (let i = 0; i < 5; i++) ids.push(timed([...berthBin, 'run', '-d', '--network', 'none', IMG, 'sleep', '1000']).out.trim());
+await new Promise((r) => setTimeout(r, 1500));
+const mem = [];
+for (const id of ids) {
+  const st = JSON.parse(readFileSync(join(env.BERTH_ROOT, 'containers', id, 'state.json'), 'utf8'));
+  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(st.monitorPid)]).toString().trim().split(/\s+/).map(Number);
+  const m = pss(st.monitorPid);
+  const rt = children.map(pss).reduce((a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss }), { rss: 0, pss: 0 });
+  const c = pss(st.pid);
+  mem.push({ monitor: m, runtime: rt, container: c });
+}
+timed([...berthBin, 'rm', '-f', ...ids]);
+const avg = (f) => mem.reduce((a, x) => a + f(x), 0) / mem.length / 1024;
+
+const lines = [];
+lines.push(`n=${N} per case, alternated; medians (min–max), wall-clock ms; load average at end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+lines.push('');
+lines.push('| case | median ms | min – max |');
+lines.push('|---|---|---|');
+for (const r of rows) lines.push(`| ${r.k} | ${r.med.toFixed(0)} | ${r.min.toFixed(0)} – ${r.max.toFixed(0)} |`);
+lines.push('');
+const ratio = (a, b) => (a !== undefined && b !== undefined ? (a / b).toFixed(2) : 'n/a');
+lines.push(`- berth run --rm (none, runc) / podman run --rm (none, runc): **${ratio(get('berth run --rm --network none --runtime runc'), get('podman run --rm --network none (runc)'))}×**`);
+lines.push(`- berth run --rm (none, crun) / raw crun run: **${ratio(get('berth run --rm --network none'), get('raw crun run (hybrid wrapper)'))}×**`);
+lines.push(`- berth run --rm (none, runc) / raw runc run: **${ratio(get('berth run --rm --network none --runtime runc'), get('raw runc run'))}×**`);
+lines.push(`- detached cycle berth (none) / podman (none): **${ratio(get('berth run -d + rm -f cycle (none)'), get('podman run -d + rm -f -t 0 cycle (none, runc)'))}×**`);
+lines.push(`- idle memory per container (5 sleepers, crun): monitor PSS ${avg((x) => x.monitor.pss).toFixed(1)} MiB (RSS ${avg((x) => x.monitor.rss).toFixed(1)} MiB), runtime parent PSS ${avg((x) => x.runtime.pss).toFixed(1)} MiB (RSS ${avg((x) => x.runtime.rss).toFixed(1)} MiB), container PSS ${avg((x) => x.container.pss).toFixed(1)} MiB`);
+console.log(lines.join('\n'));
+
+if (!skipPodman) spawnSync('podman', [...podmanArgs, 'rm', '-af'], { stdio: 'ignore' });
+spawnSync('ip', ['link', 'del', 'dev', env.BERTH_BRIDGE], { stdio: 'ignore' });
+spawnSync('sh', ['-c', `grep -F '${work}' /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l`], { stdio: 'ignore' });
+rmSync(work, { recursive: true, force: true });
