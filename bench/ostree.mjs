@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Benchmark: berth vs the real `ostree` on the same ≥ 20,000-file / ≥ 500 MB tree, in one run.
 //
-//   node bench/ostree.mjs [--runs=5] [--only=CASE,…] [--no-append] [--profile]
+//   node bench/ostree.mjs [--runs=5] [--warmup=1] [--only=CASE,…] [--no-append] [--profile] [--dist=DIR]
+//
+// --dist runs berth from another build directory (default dist/), e.g. a private `tsc --outDir`
+// copy, so that rebuilds of the checkout during a long run cannot change what is measured.
 //
 // Builds the trees once (bench/tree.mjs, cached in bench/work/), then for every case runs one
 // unmeasured warm-up per tool and RUNS measured runs, alternating ostree and berth so that
@@ -11,8 +14,9 @@
 // With --profile, berth runs once more per case under `node --cpu-prof` and the top functions by
 // self time are printed (and written to RESULTS.md).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, appendFileSync, readdirSync } from 'node:fs';
-import { cpus, totalmem, release } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, appendFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, release, loadavg } from 'node:os';
+const loadStart = loadavg()[0].toFixed(1);
 import { join, resolve, dirname } from 'node:path';
 import { ensureTrees } from './tree.mjs';
 
@@ -25,7 +29,9 @@ const ONLY = opt('only', '').split(',').filter(Boolean);
 const APPEND = !args.includes('--no-append');
 const PROFILE = args.includes('--profile');
 const TIMESTAMP = '2026-01-01 00:00:00 +0000';
-const BERTH = [process.execPath, join(root, 'dist/cli/bin.js'), 'ostree'];
+const DIST = resolve(opt('dist', join(root, 'dist')));
+const WARMUP = Math.max(0, Number(opt('warmup', '1')));
+const BERTH = [process.execPath, join(DIST, 'cli/bin.js'), 'ostree'];
 const log = (m) => process.stderr.write(`${m}\n`);
 
 function sh(argv, options = {}) {
@@ -77,10 +83,14 @@ function defineCases(trees, repoBu, repoAr) {
   const commitArgs = (repo, ref, tree) =>
     ['commit', `--repo=${repo}`, '-b', ref, '-s', 'bench', `--timestamp=${TIMESTAMP}`, `--tree=dir=${tree}`];
   return [
+    { id: 'checkout-hardlinks', what: 'checkout -U (hardlinks) from the bare-user repo', goal: 1.0,
+      setup: () => ({ args: ['checkout', `--repo=${repoBu}`, '-U', 'bench/v1', join(fresh('co'), 'co')] }) },
+    { id: 'fsck-bare-user', what: 'fsck the bare-user repo', goal: 1.0,
+      setup: () => ({ args: ['fsck', `--repo=${repoBu}`] }) },
+    { id: 'fsck-archive', what: 'fsck the archive repo', goal: 1.0,
+      setup: () => ({ args: ['fsck', `--repo=${repoAr}`] }) },
     { id: 'commit-bare-user', what: 'commit v1 into a fresh bare-user repo', goal: 0.8,
       setup: (tool) => { const r = join(fresh('c'), 'repo'); sh(TOOLS[tool](['init', `--repo=${r}`, '--mode=bare-user'])); return { args: commitArgs(r, 'bench/v1', trees.v1) }; } },
-    { id: 'commit-archive', what: 'commit v1 into a fresh archive repo', goal: 0.8,
-      setup: (tool) => { const r = join(fresh('c'), 'repo'); sh(TOOLS[tool](['init', `--repo=${r}`, '--mode=archive'])); return { args: commitArgs(r, 'bench/v1', trees.v1) }; } },
     { id: 'recommit-hardlinked', what: 're-commit an unchanged hardlinked checkout (bare-user repo holding v1)', goal: 0.8,
       setup: () => {
         const r = copyRepo(repoBu);
@@ -90,12 +100,8 @@ function defineCases(trees, repoBu, repoAr) {
       } },
     { id: 'commit-v2-over-v1', what: 'commit v2 into the bare-user repo holding v1 (98 % unchanged)', goal: 0.8,
       setup: () => ({ args: commitArgs(copyRepo(repoBu), 'bench/v1', trees.v2) }) },
-    { id: 'checkout-hardlinks', what: 'checkout -U (hardlinks) from the bare-user repo', goal: 1.0,
-      setup: () => ({ args: ['checkout', `--repo=${repoBu}`, '-U', 'bench/v1', join(fresh('co'), 'co')] }) },
-    { id: 'fsck-bare-user', what: 'fsck the bare-user repo', goal: 1.0,
-      setup: () => ({ args: ['fsck', `--repo=${repoBu}`] }) },
-    { id: 'fsck-archive', what: 'fsck the archive repo', goal: 1.0,
-      setup: () => ({ args: ['fsck', `--repo=${repoAr}`] }) },
+    { id: 'commit-archive', what: 'commit v1 into a fresh archive repo', goal: 0.8,
+      setup: (tool) => { const r = join(fresh('c'), 'repo'); sh(TOOLS[tool](['init', `--repo=${r}`, '--mode=archive'])); return { args: commitArgs(r, 'bench/v1', trees.v1) }; } },
   ];
 }
 
@@ -107,7 +113,7 @@ function runCase(c) {
   const results = { ostree: [], berth: [] };
   const checksums = { ostree: new Set(), berth: new Set() };
   const errors = {};
-  for (let i = 0; i <= RUNS; i++) {
+  for (let i = 1 - WARMUP; i <= RUNS; i++) {
     for (const tool of ['ostree', 'berth']) {
       if (errors[tool]) continue;
       let r;
@@ -122,8 +128,8 @@ function runCase(c) {
         log(`  ${c.id} ${tool}: FAILED ${errors[tool]}`);
       } else {
         if (c.id.startsWith('commit') || c.id.startsWith('recommit')) checksums[tool].add(r.stdout.trim());
-        if (i > 0) results[tool].push(r); // run 0 is the warm-up
-        log(`  ${c.id} ${tool} ${i === 0 ? 'warm-up' : `run ${i}`}: ${r.wall.toFixed(2)} s, ${r.rssMiB.toFixed(0)} MiB`);
+        if (i > 0) results[tool].push(r); // runs up to 0 are warm-ups
+        log(`  ${c.id} ${tool} ${i <= 0 ? 'warm-up' : `run ${i}`}: ${r.wall.toFixed(2)} s, ${r.rssMiB.toFixed(0)} MiB`);
       }
       cleanScratch();
     }
@@ -182,7 +188,8 @@ function report(results, trees, cmdline, profiles) {
   lines.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}, Node ${process.version}. ` +
     `Tree v1: ${s.files.toLocaleString('en')} files, ${s.symlinks} symlinks, ${s.dirs} dirs, ${(s.bytes / 1e6).toFixed(1)} MB; ` +
     `v2: ${trees.stats.changes.modified} modified, ${trees.stats.changes.removed} removed, ${trees.stats.changes.added} added. ` +
-    `Median of ${RUNS} runs after 1 warm-up, alternating tools; whole-process wall time; page cache warm; default fsync for both.`);
+    `Median of ${RUNS} runs after ${WARMUP} warm-up(s), alternating tools; whole-process wall time; page cache warm; default fsync for both. ` +
+    `1-min load average at the start/end: ${loadStart} / ${loadavg()[0].toFixed(1)}.`);
   lines.push('');
   lines.push('| case | ostree s (min–max) | berth s (min–max) | berth/ostree | goal | CPU s ostree / berth | peak RSS MiB ostree / berth | same commit checksum |');
   lines.push('|---|---|---|---|---|---|---|---|');
@@ -203,7 +210,7 @@ function report(results, trees, cmdline, profiles) {
   return `${lines.join('\n')}\n`;
 }
 
-if (!existsSync(join(root, 'dist/cli/bin.js'))) { log('bench: build first (npx tsc -p .)'); process.exit(1); }
+if (!existsSync(join(DIST, 'cli/bin.js'))) { log(`bench: build first (npx tsc -p .), no ${DIST}/cli/bin.js`); process.exit(1); }
 const ostreeVersion = sh(['ostree', '--version']).match(/Version: '([^']+)'/)?.[1] ?? '?';
 const trees = ensureTrees(work, log);
 const repoBu = ensureRefRepo('bare-user', trees.v1);
@@ -216,6 +223,8 @@ try {
   for (const c of cases) {
     log(`bench: ${c.id} — ${c.what}`);
     results.push(runCase(c));
+    // a partial report after every case, in case a long run has to be stopped
+    writeFileSync(join(work, 'last-run.md'), report(results, trees, `node bench/ostree.mjs ${args.join(' ')}`.trim(), []));
   }
   const profiles = PROFILE ? cases.map((c) => { log(`bench: profiling berth ${c.id}`); return { id: c.id, prof: profileCase(c) }; }) : [];
   const text = report(results, trees, `node bench/ostree.mjs ${args.join(' ')}`.trim(), profiles);
