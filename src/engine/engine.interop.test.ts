@@ -286,3 +286,26 @@ test('exec, cp in and out, rename, kill, rm -f, prune, --rm and events', async (
   for (const a of ['create', 'start', 'exec_create', 'exec_start', 'exec_die', 'rename', 'kill', 'die', 'destroy']) assert.ok(mine.includes(a), `event ${a} in ${mine.join(',')}`);
   void readlink;
 });
+
+test('-t: a TTY container and a TTY exec get a pty (one output stream, CRLF), stdin reaches them', async (t) => {
+  if (!(await gate(t))) return;
+  const { engine } = await testEngine(t);
+  const r = await runIt(engine, { cmd: ['sh', '-c', 'tty; echo $TERM; echo to-err >&2'], tty: true });
+  assert.equal(r.code, 0);
+  assert.equal(r.err, '', 'a TTY has no separate stderr');
+  assert.match(r.out, /^\/dev\/pts\/\d+\r\nxterm\r\nto-err\r\n$/);
+  const { id } = await engine.create({ image: TEST_IMAGE, cmd: ['sh', '-c', 'read line; echo got:$line'], openStdin: true, stdinOnce: true });
+  const a = await engine.attach(id, { stdin: true, stdout: true, stderr: true });
+  await engine.start(id);
+  a.stdin!.end('hello\n');
+  await engine.wait(id, 'not-running', AbortSignal.timeout(20_000));
+  await Promise.race([a.done, sleep(3000)]);
+  assert.equal(await collect(a.stdout), 'got:hello\n');
+  const { id: box } = await engine.create({ image: TEST_IMAGE, cmd: ['sleep', '60'] });
+  await engine.start(box);
+  const session = await engine.execStart(await engine.execCreate(box, { cmd: ['sh', '-c', 'tty'], tty: true }));
+  const [out, code] = await Promise.all([collect(session.streams.stdout), session.exit]);
+  assert.equal(code, 0);
+  assert.match(out, /^\/dev\/pts\/\d+\r\n$/);
+  await engine.remove(box, { force: true });
+});

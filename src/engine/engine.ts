@@ -988,7 +988,7 @@ export class Engine implements ContainerEngine {
     child.stdout.pipe(stdout);
     if (stderr) child.stderr.pipe(stderr);
     else child.stderr.pipe(stdout);
-    if (!o.attachStdin) child.stdin.end();
+    if (!o.attachStdin && !o.tty) child.stdin.end(); // see runtime/monitor.ts: EOF behind `script` is echoed
     child.stdin.on('error', () => undefined);
     this.#event(`exec_start: ${o.cmd.join(' ')}`, rec.id, { name: rec.name, image: rec.imageRef, execID: execId });
     void readFile(`${tmp}/pid`, 'utf8').then((p) => (e.pid = Number(p) || 0), () => undefined);

@@ -240,7 +240,8 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
     const startedNs = nowNs();
     child = spawn(fullArgv[0]!, fullArgv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: config.bundle });
     child.stdin?.on('error', () => undefined);
-    if (!config.openStdin) child.stdin?.end();
+    // Behind `script` an EOF on stdin is echoed into the pty: a TTY container keeps an idle stdin instead.
+    if (!config.openStdin && !config.tty) child.stdin?.end();
     const splitters = { stdout: new LineSplitter('stdout'), stderr: new LineSplitter('stderr') };
     let started = false;
     const early: Array<[LogStream, Buffer]> = [];
