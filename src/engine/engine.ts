@@ -108,7 +108,8 @@ export class Engine implements ContainerEngine {
     this.images = images;
     this.#options = options;
     this.root = options.root ?? defaultRoot();
-    this.runRoot = options.runRoot ?? (process.getuid?.() === 0 && options.root === undefined ? '/run/berth' : `${this.root}/run`);
+    // /run is a tmpfs: what lives there (sockets, runtime state) is gone after a reboot, as it should be.
+    this.runRoot = options.runRoot ?? (process.getuid?.() === 0 ? '/run/berth' : `${this.root}/run`);
     this.#note = options.onNote ?? (() => undefined);
   }
 

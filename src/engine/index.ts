@@ -14,6 +14,17 @@ export { humanDuration } from './render.js';
 export { copyFromDir, copyToDir } from './tar-copy.js';
 export * as testing from './test-support.js';
 export { StoreImages } from './store-images.js';
+import { Engine as EngineClass, defaultRoot as rootDefault } from './engine.js';
+import { StoreImages as Images } from './store-images.js';
+import type { EngineOptions as Options } from './types.js';
+/**
+ * The engine on the image store under `options.root` (the composition the CLI and berthd use).
+ * A daemon should call `restore()` once at start so `always`/`unless-stopped` containers come back after a reboot.
+ */
+export async function openEngine(options: Options = {}): Promise<EngineClass> {
+  const root = options.root ?? rootDefault();
+  return new EngineClass(await Images.open(root), { ...options, root });
+}
 // What the API daemon needs of images (api → engine → image): the store, pull/push and registry credentials.
 // A loader rather than value re-exports, so that `berth run` does not pay for the image codecs until it needs them.
 export function loadImageApi(): Promise<typeof import('../image/index.js')> {
