@@ -1,21 +1,19 @@
 /**
- * SysrootRepo over berth's own OSTree store (src/ostree): refs, commits and the hardlink
- * checkout are berth's. File-level diffs still go through the `ostree` CLI until src/ostree
- * has a tree diff.
+ * SysrootRepo over berth's own OSTree store (src/ostree): refs, commits, checkout, diff, prune
+ * and refreshing a `remote:ref` origin are all berth's.
  */
-import { Repo, checkout } from '../ostree/index.js';
+import { Repo, RepoPath, RepoReader, checkout, commitDiffNode, diffTrees, pruneRepo, refreshOriginRef } from '../ostree/index.js';
 import { vardictGet } from '../formats/index.js';
 import type { CommitInfo, SysrootRepo, TreeDiff } from './repo-port.js';
-import { OstreeCliRepo } from './ostree-cli-repo.js';
 import { hardlinkFarm } from './hardlink-farm.js';
 
 export class BerthRepo implements SysrootRepo {
   readonly #repo: Repo;
-  readonly #cli: OstreeCliRepo;
+  readonly #path: string;
 
   private constructor(repo: Repo, repoPath: string) {
     this.#repo = repo;
-    this.#cli = new OstreeCliRepo(repoPath);
+    this.#path = repoPath;
   }
 
   static async open(repoPath: string): Promise<BerthRepo> {
@@ -52,7 +50,22 @@ export class BerthRepo implements SysrootRepo {
     await this.#repo.setRef(ref, checksum);
   }
 
-  diff(from: string, to: string): Promise<TreeDiff> {
-    return this.#cli.diff(from, to);
+  async diff(from: string, to: string): Promise<TreeDiff> {
+    const reader = await RepoReader.open(this.#path);
+    const node = async (csum: string) => {
+      const c = await this.#repo.loadCommit(csum);
+      return commitDiffNode(reader, RepoPath.root(c.rootTree, c.rootMeta), c.rootTree, c.rootMeta);
+    };
+    const r = await diffTrees(await node(from), await node(to));
+    return { added: r.added.map((n) => n.display), removed: r.removed.map((n) => n.display), modified: r.modified.map((n) => n.display) };
+  }
+
+  async prune(): Promise<{ objects: number; bytes: number }> {
+    const r = await pruneRepo(await RepoReader.open(this.#path), { refsOnly: true });
+    return { objects: r.pruned, bytes: r.freedBytes };
+  }
+
+  async refresh(refspec: string, options: { readonly check?: boolean } = {}): Promise<boolean> {
+    return (await refreshOriginRef(this.#path, refspec, options.check === true ? { check: true } : {})).pulled;
   }
 }

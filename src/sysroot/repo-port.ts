@@ -32,4 +32,6 @@ export interface SysrootRepo {
   diff(from: string, to: string): Promise<TreeDiff>;
   /** Deletes objects no ref reaches; returns how many. Optional: a repo may not support it. */
   prune?(): Promise<{ readonly objects: number; readonly bytes: number }>;
+  /** Brings a `remote:ref` refspec up to date from its remote (metadata only with `check`). */
+  refresh?(refspec: string, options?: { readonly check?: boolean }): Promise<boolean>;
 }

@@ -76,6 +76,7 @@ test('berth ostree admin and ostree admin leave identical sysroots after the sam
     ['undeploy', '1'],
     ['kargs', 'edit-in-place', '--append-if-missing=foo=bar'],
     ['pin', '--unpin', '1'],
+    ['set-origin', '--index=0', '--set=gpg-verify=false', 'upstream', 'http://127.0.0.1:9/repo', 'test/os'],
     ['cleanup'],
     ['status'],
   ];
@@ -88,4 +89,7 @@ test('berth ostree admin and ostree admin leave identical sysroots after the sam
     const sb = await snapshot(B);
     assert.deepEqual(sb, sa, `after ${step.join(' ')}`);
   }
+  // set-origin added the same remote to both repositories.
+  const remotes = async (s: string) => (await exec(['ostree', `--repo=${path.join(s, 'ostree/repo')}`, 'remote', 'show-url', 'upstream'])).stdout.toString();
+  assert.equal(await remotes(B), await remotes(A));
 });

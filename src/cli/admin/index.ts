@@ -5,7 +5,7 @@
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { exec, InvalidArgument } from '../../core/index.js';
+import { InvalidArgument } from '../../core/index.js';
 import {
   appendKarg,
   appendKargIfMissing,
@@ -33,9 +33,10 @@ import {
   deploymentId,
   sameDeployment,
   setKargsInPlace,
+  NotBooted,
 } from '../../sysroot/index.js';
 import type { CommandContext } from '../context.js';
-import { Repo } from '../../ostree/index.js';
+import { Repo, addRemote } from '../../ostree/index.js';
 import { openSysroot, takeSysroot } from '../host/open.js';
 import { buildStatus } from '../host/status-model.js';
 import { renderAdminStatus, toAdminStatusJson } from '../host/render-status.js';
@@ -266,12 +267,17 @@ async function setOriginVerb(argv: string[], ctx: CommandContext, sysrootPath: s
   const [remote, url, branch] = positionals;
   if (remote === undefined || url === undefined) throw new InvalidArgument('REMOTENAME and URL must be specified', {});
   const s = await openSysroot(ctx, sysrootPath);
-  const d = values.index !== undefined ? s.deployments[deploymentAt(s, values.index).index]! : s.mergeDeployment(undefined);
-  if (d === undefined) throw new DeploymentNotFound('No deployment to set the origin of', { index: -1 });
+  if (values.index === undefined && s.booted === undefined) throw new NotBooted('Not currently booted into an OSTree system', {});
+  const d = values.index !== undefined ? s.deployments[deploymentAt(s, values.index).index]! : s.booted!;
   const current = (await readOriginFile(s.originPath(d))) ?? originForRefspec(d.checksum);
   const oldRef = current.groups.find((g) => g.name === 'origin')?.entries.find(([k]) => k === 'refspec')?.[1] ?? '';
   const ref = branch ?? oldRef.replace(/^[^:]*:/, '');
-  await exec(['ostree', `--repo=${path.join(s.path, 'ostree/repo')}`, 'remote', 'add', '--if-not-exists', ...(values.set ?? []).map((x) => `--set=${x}`), remote, url]);
+  const set = (values.set ?? []).map((x) => {
+    const eq = x.indexOf('=');
+    if (eq <= 0) throw new InvalidArgument(`Invalid --set ${JSON.stringify(x)}, expected KEY=VALUE`, { set: x });
+    return [x.slice(0, eq), x.slice(eq + 1)] as const;
+  });
+  await addRemote({ repo: path.join(s.path, 'ostree/repo') }, remote, url, { ifNotExists: true, set });
   await writeFileAtomic(s.originPath(d), formatOrigin(originSet(current, 'origin', 'refspec', `${remote}:${ref}`)));
   return 0;
 }

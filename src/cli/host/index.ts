@@ -166,6 +166,8 @@ async function upgradeVerb(argv: string[], ctx: CommandContext, sysrootPath: str
   // issue 4: pull a `remote:ref` origin from its remote (or apply an offline bundle) before resolving it
   await refreshOriginRef(`${s.path}/ostree/repo`, refspec, { ...(values.from !== undefined ? { from: values.from } : {}), check: values.check === true });
   const repo = await s.repo();
+  // A `remote:ref` origin is pulled first (commit metadata only for --check); a local ref is used as is.
+  if (repo.refresh !== undefined) await repo.refresh(refspec, values.check === true ? { check: true } : {});
   const target = await repo.resolveRev(refspec);
   const current = s.staged?.checksum ?? merge.checksum;
   if (target === current) {
