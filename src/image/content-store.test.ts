@@ -55,3 +55,20 @@ test('ContentStore drops an ingest whose digest or size is wrong and publishes n
   assert.deepEqual(await store.ingests(), []);
   assert.deepEqual(await fsp.readdir(path.join(store.root, 'blobs', 'sha256')), []);
 });
+
+test('ContentStore ingest locks hold across processes, and a dead holder lock is taken over', async (t) => {
+  const store = new ContentStore(await tempDir(t));
+  await store.init();
+  const w = await store.openWriter('shared');
+  await w.write(Buffer.from('abc'));
+  await w.close();
+  const dir = path.join(store.root, 'ingest', (await fsp.readdir(path.join(store.root, 'ingest')))[0]!);
+  await fsp.writeFile(path.join(dir, 'lock'), String(process.ppid)); // a live process (our parent) writes it
+  await assert.rejects(store.openWriter('shared'), code('IMAGE_INGEST_LOCKED'));
+  assert.equal(await store.pruneIngests(0), 0, 'a live writer\'s ingest is kept');
+  await fsp.writeFile(path.join(dir, 'lock'), String(2 ** 22 + 999)); // a process that died mid-download
+  const again = await store.openWriter('shared');
+  assert.equal(again.offset, 3);
+  await again.write(Buffer.from('def'));
+  assert.equal((await again.commit({ digest: sha256Digest('abcdef') })).size, 6);
+});

@@ -156,6 +156,8 @@ export class ContentStore implements BlobReader {
     for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
       const ref = await fsp.readFile(path.join(dir, name, 'ref'), 'utf8').catch(() => undefined);
       if (ref !== undefined && this.#open.has(ref)) continue;
+      const holder = Number((await fsp.readFile(path.join(dir, name, 'lock'), 'utf8').catch(() => '')).trim());
+      if (holder > 0 && isAlive(holder)) continue; // another process is writing it
       const st = await fsp.stat(path.join(dir, name, 'data')).catch(() => fsp.stat(path.join(dir, name)));
       if (Date.now() - st.mtimeMs > maxAgeMs) {
         await fsp.rm(path.join(dir, name), { recursive: true, force: true });
@@ -171,26 +173,68 @@ export class ContentStore implements BlobReader {
    */
   async openWriter(ref: string, options: { restart?: boolean } = {}): Promise<IngestWriter> {
     if (this.#open.has(ref)) throw new IngestLocked(`Ingest ${JSON.stringify(ref)} is already being written`, { ref });
+    this.#open.add(ref);
     const dir = path.join(this.root, 'ingest', createHash('sha256').update(ref).digest('hex').slice(0, 32));
-    if (options.restart) await fsp.rm(dir, { recursive: true, force: true });
-    await fsp.mkdir(dir, { recursive: true });
-    await fsp.writeFile(path.join(dir, 'ref'), ref);
-    const dataPath = path.join(dir, 'data');
-    const handle = await fsp.open(dataPath, 'a+');
-    const hash = createHash('sha256');
-    let offset = 0;
+    const lock = path.join(dir, 'lock');
     try {
+      await fsp.mkdir(dir, { recursive: true });
+      await takeLock(lock, ref);
+    } catch (err) {
+      this.#open.delete(ref);
+      throw err;
+    }
+    const release = (): void => {
+      this.#open.delete(ref);
+    };
+    let handle: fsp.FileHandle | undefined;
+    try {
+      await fsp.writeFile(path.join(dir, 'ref'), ref);
+      const dataPath = path.join(dir, 'data');
+      if (options.restart) await fsp.rm(dataPath, { force: true });
+      handle = await fsp.open(dataPath, 'a+');
+      const hash = createHash('sha256');
+      let offset = 0;
       // Rebuild the running hash from what an earlier, interrupted writer left.
       for await (const chunk of createReadStream('', { fd: handle.fd, autoClose: false, start: 0 })) {
         hash.update(chunk as Buffer);
         offset += (chunk as Buffer).length;
       }
+      return new FileIngestWriter(this, ref, dir, handle, hash, offset, release);
     } catch (err) {
-      await handle.close();
+      await handle?.close();
+      await fsp.rm(lock, { force: true });
+      release();
       throw err;
     }
-    this.#open.add(ref);
-    return new FileIngestWriter(this, ref, dir, handle, hash, offset, () => this.#open.delete(ref));
+  }
+}
+
+/** An ingest's lock file: O_EXCL create holding our pid; a dead holder's lock is taken over. */
+async function takeLock(lock: string, ref: string): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fh = await fsp.open(lock, 'wx');
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      return;
+    } catch (err) {
+      if (!isErrno(err, 'EEXIST')) throw err;
+    }
+    const holder = Number((await fsp.readFile(lock, 'utf8').catch(() => '')).trim());
+    if (holder > 0 && holder !== process.pid && isAlive(holder)) {
+      throw new IngestLocked(`Ingest ${JSON.stringify(ref)} is being written by process ${holder}`, { ref });
+    }
+    await fsp.rm(lock, { force: true }); // left by a dead process (or by this one before a crash-free restart)
+  }
+  throw new IngestLocked(`Ingest ${JSON.stringify(ref)} lock keeps changing hands`, { ref });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return !isErrno(err, 'ESRCH');
   }
 }
 
@@ -273,7 +317,8 @@ class FileIngestWriter implements IngestWriter {
   async #finish(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#release();
     await this.#handle.close();
+    await fsp.rm(path.join(this.#dir, 'lock'), { force: true });
+    this.#release();
   }
 }

@@ -6,7 +6,8 @@ import type { ImageRecord, ImageStore } from './image-store.js';
 import { eachLimit, shortId, type ProgressSink } from './progress.js';
 import { RegistryClient } from './registry/client.js';
 import type { Credentials } from './registry/auth-config.js';
-import { RegistryUnreachable } from './errors.js';
+import { IngestLocked, RegistryUnreachable } from './errors.js';
+import type { IngestWriter } from './content-store.js';
 
 export interface RegistryAccess {
   /** Credentials for a registry ("127.0.0.1:5000"), e.g. from the auth file `berth login` writes. */
@@ -56,11 +57,30 @@ async function fetchBlob(store: ImageStore, client: RegistryClient, repo: string
   });
 }
 
+/** How long to wait for another process (the CLI next to the daemon) that downloads the same blob. */
+const OTHER_WRITER_WAIT_MS = 10 * 60 * 1000;
+
+async function openOrWait(store: ImageStore, ref: string, digest: string): Promise<IngestWriter | undefined> {
+  const deadline = Date.now() + OTHER_WRITER_WAIT_MS;
+  for (let i = 0; i < 3000; i++) {
+    try {
+      return await store.content.openWriter(ref);
+    } catch (err) {
+      if (!IngestLocked.is(err) || Date.now() > deadline) throw err;
+    }
+    if (await store.content.has(digest)) return undefined;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new IngestLocked(`Gave up waiting for another download of ${digest}`, { ref });
+}
+
 async function fetchBlobOnce(store: ImageStore, client: RegistryClient, repo: string, desc: Descriptor, progress?: ProgressSink): Promise<void> {
   const id = shortId(desc.digest);
   const ref = `pull-${desc.digest}`;
   for (let attempt = 0; ; attempt++) {
-    let writer = await store.content.openWriter(ref);
+    const opened = await openOrWait(store, ref, desc.digest);
+    if (opened === undefined) return; // another process finished it
+    let writer = opened;
     try {
       let { stream, partial } = await client.getBlob(repo, desc.digest, writer.offset);
       if (writer.offset > 0 && !partial) {
