@@ -204,7 +204,9 @@ test('fsck agrees with ostree on sound and corrupted repositories, in both direc
       await damage();
       // With -a/--delete on a damaged tip commit, ostree goes on to traverse the garbage and stops
       // with "Invalid checksum of length 0 expected 32"; berth reports the commit instead. Both fail.
-      const strict = what === 'corrupt tip commit' ? [['fsck'], ['fsck', '-q']] : [['fsck'], ['fsck', '-a'], ['fsck', '--delete'], ['fsck', '-q']];
+      // (archive repos run the two main variants only, to keep the suite quick)
+      const all = mode === 'archive' ? [['fsck'], ['fsck', '--delete']] : [['fsck'], ['fsck', '-a'], ['fsck', '--delete'], ['fsck', '-q']];
+      const strict = what === 'corrupt tip commit' ? [['fsck']] : all;
       for (const argv of strict) {
         await sameOnCopies(dir, repo, argv).catch((err: unknown) => {
           throw new Error(`${mode}, ${what}: ${err instanceof Error ? err.message : String(err)}`);
