@@ -38,10 +38,17 @@ export type WorkResult =
   | { readonly id: number; readonly checksum: string; readonly wrote: boolean; readonly bytes: number }
   | { readonly id: number; readonly error: { message: string; code?: string; stack?: string } };
 
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * Reads a whole small file into one reused buffer (no allocation per file, which would cost
+ * page faults and GC); the returned view is valid until the next call.
+ */
 function readAll(abs: string, size: number): Buffer {
   const fd = fs.openSync(abs, 'r');
   try {
-    const buf = Buffer.allocUnsafe(size + 1);
+    if (scratch.length < size + 1) scratch = Buffer.allocUnsafe(Math.max(size + 1, scratch.length * 2));
+    const buf = scratch;
     let n = 0;
     for (;;) {
       const r = fs.readSync(fd, buf, n, buf.length - n, null);

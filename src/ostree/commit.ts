@@ -127,6 +127,8 @@ class WorkerPool {
   }
 }
 
+const BIG_FILES = new Limiter(3);
+
 /** Below this many small files, workers cost more to start than they save. */
 const WORKER_THRESHOLD = 2000;
 
@@ -326,7 +328,7 @@ async function importDir(ctx: Ctx, dir: string, root: MutableTree): Promise<void
       ownerUid: ctx.options.ownerUid,
       ownerGid: ctx.options.ownerGid,
     }, count);
-    ctx.limiter = new Limiter(512); // keep the workers' queues full
+    ctx.limiter = new Limiter(256); // keep the workers fed
   }
   const symlinkXattrs = symlinks.length > 0 && !(ctx.options.noXattrs ?? false) && !ctx.canonical
     ? await readSymlinkXattrs(symlinks)
@@ -387,10 +389,13 @@ async function fileChecksum(ctx: Ctx, abs: string, st: Stats, linkXattrs: Xattr[
     await ctx.tx.writeContent(checksum, header, { kind: 'buffer', data });
     return checksum;
   }
-  const source = { kind: 'file', path: abs, size: st.size } as const;
-  const checksum = await contentChecksum(header, source);
-  await ctx.tx.writeContent(checksum, header, source);
-  return checksum;
+  // Large files stream through 1 MiB buffers; few at a time keeps memory flat.
+  return BIG_FILES.run(async () => {
+    const source = { kind: 'file', path: abs, size: st.size } as const;
+    const checksum = await contentChecksum(header, source);
+    await ctx.tx.writeContent(checksum, header, source);
+    return checksum;
+  });
 }
 
 /** open + read + close for a file whose size lstat just gave (re-reads if it changed meanwhile). */
