@@ -16,6 +16,8 @@ export interface RouteContext {
   /** Whether the client asked for an upgrade (docker CLI attach/exec). */
   readonly upgrade: boolean;
   json(): Promise<unknown>;
+  /** Reads and drops the request body (an upgraded request's body must not be taken for stdin). */
+  skipBody(): Promise<void>;
   /** Takes the connection over for a raw stream (101 when upgraded, legacy 200 otherwise). */
   hijack(contentType: string): Hijacked;
 }
@@ -35,6 +37,7 @@ export interface ContextInit {
 
 export function makeContext(init: ContextInit): RouteContext & { readonly hijacked: boolean } {
   let hijacked = false;
+  let bodyRead = false;
   return {
     req: init.req,
     res: init.res,
@@ -48,8 +51,15 @@ export function makeContext(init: ContextInit): RouteContext & { readonly hijack
     },
     async json() {
       if (init.socket === undefined) return readJson(init.req);
-      const length = Number(init.req.headers['content-length'] ?? '0');
+      const length = bodyRead ? 0 : Number(init.req.headers['content-length'] ?? '0');
+      bodyRead = true;
       return parseJsonBody(await readSocketBytes(init.socket, Number.isFinite(length) ? length : 0, JSON_BODY_LIMIT));
+    },
+    async skipBody() {
+      if (init.socket === undefined || bodyRead) return;
+      bodyRead = true;
+      const length = Number(init.req.headers['content-length'] ?? '0');
+      await readSocketBytes(init.socket, Number.isFinite(length) ? length : 0, JSON_BODY_LIMIT);
     },
     hijack(contentType) {
       hijacked = true;

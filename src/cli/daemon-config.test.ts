@@ -37,6 +37,13 @@ test('loadConfig() layers vendor, vendor drop-ins, /etc, /etc drop-ins, --config
   assert.equal(flags.dockerSocket, '/x.sock');
 });
 
+test('loadConfig() refuses a run root too long for the container sockets under it', async () => {
+  await assert.rejects(
+    loadConfig({ vendorDir: '/nonexistent', etcDir: '/nonexistent' }, { root: '/x', runRoot: `/tmp/${'r'.repeat(40)}` }),
+    (err: unknown) => ConfigInvalid.is(err) && /too long/.test(err.message),
+  );
+});
+
 test('parseConfigText() names the file and the key of a mistake', () => {
   assert.throws(() => parseConfigText('[daemon]\nrot = "/x"\n', '/etc/berth/berth.toml'),
     (err: unknown) => ConfigInvalid.is(err) && err.message === '/etc/berth/berth.toml: unknown key daemon.rot');

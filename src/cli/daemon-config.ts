@@ -114,7 +114,25 @@ export function defaultRoot(env: NodeJS.ProcessEnv = process.env, cwd = process.
   if (env.BERTH_ROOT !== undefined && env.BERTH_ROOT !== '') {
     return { root: env.BERTH_ROOT, runRoot: env.BERTH_RUN_ROOT ?? join(env.BERTH_ROOT, 'run') };
   }
-  return isRoot ? { root: '/var/lib/berth', runRoot: '/run/berth' } : { root: join(cwd, '.berth'), runRoot: join(cwd, '.berth', 'run') };
+  if (isRoot) return { root: '/var/lib/berth', runRoot: '/run/berth' };
+  // Runtime files hold Unix sockets (107-byte paths): keep them short, out of a possibly deep cwd.
+  const xdg = env.XDG_RUNTIME_DIR;
+  return { root: join(cwd, '.berth'), runRoot: xdg !== undefined && xdg !== '' ? join(xdg, 'berth') : `/tmp/berth-${process.getuid?.() ?? 0}` };
+}
+
+/** The longest socket the engine makes under the run root: containers/<64 hex>/attach.sock. */
+export const LONGEST_RUN_SOCKET = `/containers/${'0'.repeat(64)}/attach.sock`;
+/** sun_path is 108 bytes including the terminating NUL. */
+export const UNIX_PATH_MAX = 107;
+
+export function checkRunRoot(runRoot: string): void {
+  const longest = Buffer.byteLength(runRoot) + LONGEST_RUN_SOCKET.length;
+  if (longest > UNIX_PATH_MAX) {
+    throw new ConfigInvalid(
+      `Run root ${JSON.stringify(runRoot)} is too long: container sockets under it would need ${longest} bytes (at most ${UNIX_PATH_MAX}); choose a shorter --run-root`,
+      { file: '', key: 'daemon.run_root' },
+    );
+  }
 }
 
 export async function loadConfig(sources: ConfigSources = {}, overrides: ConfigOverrides = {}): Promise<DaemonConfig> {
@@ -152,6 +170,7 @@ export async function loadConfig(sources: ConfigSources = {}, overrides: ConfigO
   if (runtime !== 'crun' && runtime !== 'runc') {
     throw new ConfigInvalid(`Invalid runtime ${JSON.stringify(runtime)} (crun or runc)`, { file: '', key: 'engine.default_runtime' });
   }
+  checkRunRoot(runRoot);
   return {
     root,
     runRoot,

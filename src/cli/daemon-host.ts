@@ -70,6 +70,11 @@ export class Berthd {
     return this.#options.config.dockerSocket;
   }
 
+  /** The backend the API serves (after start()). */
+  get backend(): OpenedBackend['backend'] | undefined {
+    return this.#opened?.backend;
+  }
+
   async start(): Promise<void> {
     const { config, logger } = this.#options;
     await mkdir(config.root, { recursive: true, mode: 0o711 });

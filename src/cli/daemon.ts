@@ -2,9 +2,14 @@
  * `berth daemon` (also `berthd`): the host daemon with the Docker Engine API socket.
  *   berth daemon [--root DIR] [--run-root DIR] [--docker-socket PATH] [--config FILE] [--log-level L] [--guide]
  * Runs until SIGTERM/SIGINT, then stops serving and leaves containers running (they belong to their
- * monitors). A second signal exits at once.
+ * monitors). Three signals force an immediate exit (as with dockerd).
  */
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { buildBusyboxImage } from '../image/index.js';
 import type { CommandContext } from './context.js';
 import { openEngineBackend } from './daemon-backend.js';
 import { loadConfig, type DaemonConfig } from './daemon-config.js';
@@ -12,7 +17,25 @@ import { Berthd } from './daemon-host.js';
 import { createLogger } from './daemon-log.js';
 import { berthVersion } from './version.js';
 
-export function renderGuide(config: DaemonConfig): string {
+export const DEMO_IMAGE = 'localhost/busybox-tiny:latest';
+
+/** For the guide: an empty store gets the offline busybox image (from Debian's busybox-static). */
+async function ensureDemoImage(daemon: Berthd): Promise<string | undefined> {
+  const images = daemon.backend?.images;
+  if (images === undefined) return undefined;
+  const list = await images.list();
+  if (list.length > 0) return list.find((i) => i.repoTags.length > 0)?.repoTags[0];
+  const dir = await mkdtemp(join(tmpdir(), 'berth-demo-'));
+  try {
+    const built = await buildBusyboxImage({ dir, tag: DEMO_IMAGE });
+    await images.load(createReadStream(built.dockerArchive));
+    return DEMO_IMAGE;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export function renderGuide(config: DaemonConfig, image = 'IMAGE'): string {
   const host = `unix://${config.dockerSocket}`;
   return [
     '',
@@ -22,10 +45,9 @@ export function renderGuide(config: DaemonConfig): string {
     'Try it from another terminal with the docker CLI (or any Docker API client):',
     `  export DOCKER_HOST=${host}`,
     '  docker version && docker info',
-    '  docker load -i IMAGE.tar         # or: docker pull 127.0.0.1:5000/REPO:TAG from a local registry',
-    '  docker images',
-    '  docker run --rm IMAGE echo hello',
-    '  docker run -d --name web -p 8080:80 IMAGE httpd -f -p 80 && docker ps',
+    '  docker images                    # more: docker load -i FILE.tar, docker pull 127.0.0.1:5000/REPO:TAG',
+    `  docker run --rm ${image} echo hello`,
+    `  docker run -d --name web -p 8080:80 ${image} httpd -f -p 80 -h /var/www && docker ps && curl -s 127.0.0.1:8080`,
     '  docker logs web; docker exec -it web sh; docker stats --no-stream',
     '  docker stop web && docker rm web',
     '',
@@ -70,18 +92,30 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
     return 0;
   }
   const logger = createLogger({ level: config.logLevel, out: ctx.stderr });
+  // One failed request must not take the daemon (and every client's streams) down with it.
+  process.on('unhandledRejection', (err) => logger.error('Unhandled rejection', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) }));
+  process.on('uncaughtException', (err) => logger.error('Uncaught exception', { error: err.stack ?? err.message }));
   const daemon = new Berthd({ config, logger, openBackend: openEngineBackend, version: berthVersion() });
   await daemon.start();
-  if (values.guide) ctx.stdout.write(renderGuide(config));
+  if (values.guide) {
+    let image: string | undefined;
+    try {
+      image = await ensureDemoImage(daemon);
+    } catch (err) {
+      logger.warn('Could not prepare the demo image', { error: err instanceof Error ? err.message : String(err) });
+    }
+    ctx.stdout.write(renderGuide(config, image));
+  }
 
   return new Promise<number>((resolve) => {
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals): void => {
       signals += 1;
-      if (signals > 1) {
-        logger.warn('Second signal: exiting now', { signal: sig });
+      if (signals >= 3) {
+        logger.warn('Forcing shutdown: 3 signals received', { signal: sig });
         process.exit(130);
       }
+      if (signals > 1) return;
       logger.info('Signal received', { signal: sig });
       daemon.stop().then(
         () => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exec, which } from '../core/index.js';
+import { startTestRegistry, TEST_REGISTRY_PASSWORD, TEST_REGISTRY_USER } from '../image/index.js';
 import { startDaemon, type TestDaemon } from './testing.js';
 
 const hooks: Array<() => Promise<void>> = [];
@@ -219,5 +220,39 @@ describe('berthd with the docker CLI', () => {
     const prune = await d.ok(['system', 'prune', '-f']);
     assert.match(prune, /Deleted Containers:/);
     assert.equal((await d.ok(['ps', '-aq'])).trim(), '');
+  });
+
+  it('logs in, pushes to and pulls from a local docker-registry', async (t) => {
+    if (!enabled) return t.skip('needs root and docker');
+    if ((await which('docker-registry')) === undefined) {
+      if (process.env.BERTH_REQUIRE_TOOLS === '1') throw new Error('Required: docker-registry');
+      return t.skip('needs docker-registry');
+    }
+    const regDir = join(d.dir, 'registry');
+    await mkdir(regDir, { recursive: true });
+    const reg = await startTestRegistry(regDir, { auth: 'htpasswd' });
+    hooks.push(() => reg.stop());
+    const denied = await d.docker(['login', reg.host, '-u', TEST_REGISTRY_USER, '--password-stdin'], { input: 'wrong-password\n' });
+    assert.notEqual(denied.code, 0);
+    const login = await d.ok(['login', reg.host, '-u', TEST_REGISTRY_USER, '--password-stdin'], { input: `${TEST_REGISTRY_PASSWORD}\n` });
+    assert.match(login, /Login Succeeded/);
+    const target = `${reg.host}/tiny/busybox:v1`;
+    await d.ok(['tag', d.imageRef, target]);
+    const push = await d.ok(['push', target]);
+    const digest = /digest: (sha256:[0-9a-f]{64})/.exec(push)?.[1];
+    assert.ok(digest !== undefined, push);
+    await d.ok(['rmi', target]);
+    const pull = await d.ok(['pull', target]);
+    assert.match(pull, new RegExp(`Digest: ${digest}`));
+    assert.match(pull, /Status: (Downloaded newer image|Image is up to date) for /);
+    assert.equal((await d.ok(['image', 'inspect', '-f', '{{.Id}}', target])).trim(), d.image.imageId);
+    assert.match(await d.ok(['images', '--digests', '--format', '{{.Repository}} {{.Digest}}']), new RegExp(`${reg.host}/tiny/busybox ${digest}`));
+    // run pulls a missing image by itself (404 on create, then POST /images/create)
+    await d.ok(['rmi', target]);
+    assert.equal(await d.ok(['run', '--rm', target, 'echo', 'pulled-and-ran']), 'pulled-and-ran\n');
+    await d.ok(['logout', reg.host]);
+    const anonymous = await d.docker(['pull', `${reg.host}/tiny/busybox:v1`]);
+    assert.notEqual(anonymous.code, 0);
+    await d.ok(['rmi', target]);
   });
 });

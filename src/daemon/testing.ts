@@ -102,6 +102,9 @@ export async function startDaemon(t: TestContext | { after(fn: () => Promise<voi
     });
     child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
     child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
+    if (process.env.BERTH_DAEMON_LOG !== undefined) {
+      child.once('exit', (code, sig) => void writeFile(`${process.env.BERTH_DAEMON_LOG}.${child.pid}`, `${output}\nexit ${code} ${sig}\n`));
+    }
     await waitForSocket(socket, child, () => output);
   };
   await launch();

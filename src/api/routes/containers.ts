@@ -89,6 +89,7 @@ async function logs(engine: ContainerEngine, ctx: RouteContext): Promise<void> {
 
 async function attach(engine: ContainerEngine, ctx: RouteContext): Promise<void> {
   const q = ctx.query;
+  await ctx.skipBody(); // dockerode sends its options as a JSON body on the upgraded connection
   const info = await engine.inspect(ctx.params.id!);
   const wantStdin = queryBool(q, 'stdin') && info.config.openStdin;
   const output = await engine.attach(info.id, {
@@ -114,8 +115,25 @@ async function attach(engine: ContainerEngine, ctx: RouteContext): Promise<void>
     done: output.done.finally(() => input?.close()),
   };
   const conn = ctx.hijack(streams.tty ? RAW_STREAM : MULTIPLEXED_STREAM);
-  await joinStreams(streams, conn, { detachKeys: parseDetachKeys(q.get('detachKeys')) });
+  // Safety net: once the container has exited (or is gone), end the session after a grace period even
+  // if the engine's attach never saw it run (a container that starts, exits and is auto-removed before
+  // the attach connects would otherwise keep `docker run` waiting).
+  const watcher = new AbortController();
+  if (queryBool(q, 'stream', true)) {
+    engine.wait(info.id, 'next-exit', watcher.signal).then(
+      () => setTimeout(() => streams.close(), EXIT_GRACE_MS).unref(),
+      () => undefined,
+    );
+  }
+  try {
+    await joinStreams(streams, conn, { detachKeys: parseDetachKeys(q.get('detachKeys')) });
+  } finally {
+    watcher.abort();
+  }
 }
+
+/** How long output may still arrive after the container exited before an attach session is ended. */
+const EXIT_GRACE_MS = 3000;
 
 async function wait(engine: ContainerEngine, ctx: RouteContext): Promise<void> {
   const raw = ctx.query.get('condition');
