@@ -108,6 +108,15 @@ test('ImageStore.load() refuses an archive whose layer does not match the config
   await assert.rejects(store.load(Readable.from([archive])), code('IMAGE_LAYER_DIFF_MISMATCH'));
   const escape = await buildTar([{ path: 'manifest.json', content: JSON.stringify([{ Config: '../../etc/passwd', RepoTags: [], Layers: [] }]) }]);
   await assert.rejects(store.load(Readable.from([escape])), code('CORE_PATH_ESCAPES'));
+  // a layer file that is a symlink to a host file: read through it would import host data
+  const viaLink = await buildTar([
+    { path: cfgName, content: built.configBytes },
+    { path: 'layer.tar', type: 'symlink', linkname: '/etc/passwd' },
+    { path: 'manifest.json', content: JSON.stringify([{ Config: cfgName, RepoTags: ['bad:2'], Layers: ['layer.tar'] }]) },
+  ]);
+  await assert.rejects(store.load(Readable.from([viaLink])), code('CORE_PATH_ESCAPES'));
+  // and the archive itself must not write outside the temp dir it is unpacked in
+  await assert.rejects(store.load(Readable.from([await buildTar([{ path: '../../../evil', content: 'x' }])])), code('IMAGE_UNSAFE_LAYER'));
   assert.deepEqual(await store.list(), []);
 });
 
@@ -191,4 +200,31 @@ test('ImageStore.gc() clears what a killed process left (half snapshots, temp di
   assert.deepEqual((await fsp.readdir(store.snapshotsDir)).filter((n) => n.startsWith('.tmp-')), [`.tmp-0123456789ab-${process.pid}-live`]);
   assert.deepEqual(await fsp.readdir(path.join(store.dir, 'tmp')), []);
   assert.equal((await store.resolve('after:crash')).id, built.imageId);
+});
+
+test('ImageStore without root flattens layers into the container rootfs (no overlay, no snapshots)', async (t) => {
+  if (!needRoot(t) || !(await needTools(t, 'setpriv'))) return; // root is needed to become nobody
+  const dir = await tempDir(t);
+  await fsp.chmod(dir, 0o755);
+  const built = await buildBusyboxImage({
+    dir: path.join(dir, 'img'),
+    extraLayers: [[{ path: 'bin/.wh.false' }, { path: 'var/www/.wh..wh..opq' }, { path: 'var/www/new.html', content: 'new\n' }]],
+  });
+  const root = path.join(dir, 'root');
+  await fsp.mkdir(root);
+  await fsp.chown(root, 65534, 65534);
+  const script = `
+    const { ImageStore } = await import(${JSON.stringify(new URL('./index.js', import.meta.url).href)});
+    const fs = await import('node:fs/promises');
+    const store = await ImageStore.open({ root: ${JSON.stringify(root)} });
+    await store.importOciLayout(${JSON.stringify(built.ociDir)}, { names: ['rootless:1'] });
+    const h = await store.prepareRootfs('rootless:1', 'c1');
+    const www = await fs.readdir(h.merged + '/var/www');
+    const hasFalse = await fs.lstat(h.merged + '/bin/false').then(() => true, () => false);
+    const snaps = (await fs.readdir(store.snapshotsDir)).length;
+    console.log(JSON.stringify({ www, hasFalse, sh: await fs.readlink(h.merged + '/bin/sh'), snaps }));
+    await h.remove();
+  `;
+  const out = await exec(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--input-type=module', '-e', script], { cwd: dir });
+  assert.deepEqual(JSON.parse(out.stdout.toString()), { www: ['new.html'], hasFalse: false, sh: 'busybox', snaps: 0 });
 });
