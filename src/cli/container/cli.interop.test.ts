@@ -130,3 +130,23 @@ test('berth run uses images from src/image\'s store (OCI layout built offline an
   assert.equal(text(r), 'from-store\nhello\n');
   assert.equal(text(await s.berth(['ps', '-aq'])), '');
 });
+
+test('berth run pulls a missing image from a registry on 127.0.0.1 (docker\'s pull policy "missing")', async (t) => {
+  const s = await setup(t);
+  if (!s || !(await testing.needTools(t, 'docker-registry'))) return;
+  const { buildBusyboxImage, ImageStore, startTestRegistry, pushImage } = await import('../../image/index.js');
+  const built = await buildBusyboxImage({ dir: `${s.te.root}/../img2`, tag: 'localhost/pull-me:1' });
+  const registry = await startTestRegistry(`${s.te.root}/../registry`);
+  t.after(() => registry.stop());
+  // Push from a scratch store, then run from the engine's (empty) store.
+  const scratch = await ImageStore.open({ root: `${s.te.root}/../scratch` });
+  await scratch.importOciLayout(built.ociDir, { names: ['localhost/pull-me:1'] });
+  const ref = `${registry.host}/tiny/pull-me:1`;
+  await pushImage(scratch, 'localhost/pull-me:1', { target: ref });
+  const r = await s.berth(['run', '--rm', ref, 'echo', 'pulled']);
+  assert.equal(r.exitCode, 0, r.stderr.toString());
+  assert.equal(text(r), 'pulled\n');
+  assert.match(r.stderr.toString(), /Unable to find image '.*' locally[\s\S]*Digest: sha256:[0-9a-f]{64}/);
+  const never = await s.berth(['run', '--rm', '--pull', 'never', `${registry.host}/tiny/absent:1`, 'true']);
+  assert.equal(never.exitCode, 4);
+});

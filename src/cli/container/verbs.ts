@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { InvalidArgument } from '../../core/index.js';
 import {
-  Engine, StoreImages, parseBind, parseCpus, parseEnvFile, parseMountFlag, parsePublish, parseRestart, parseSize,
+  Engine, StoreImages, loadImageApi, parseBind, parseCpus, parseEnvFile, parseMountFlag, parsePublish, parseRestart, parseSize,
   parseUlimit, type ContainerCreateOptions, type HostConfig, type NetworkMode, type RuntimeName, type EngineOptions,
 } from '../../engine/index.js';
 import type { CommandContext } from '../context.js';
@@ -83,6 +83,7 @@ export const CREATE_FLAGS: FlagTable = {
   'sig-proxy': { type: 'bool' },
   attach: { type: 'list', short: 'a' },
   quiet: { type: 'bool', short: 'q' },
+  pull: { type: 'string' },
 };
 
 /** Flags + positionals of run/create → engine create options. */
@@ -170,10 +171,47 @@ export async function createOptionsFrom(argv: readonly string[], ctx: CommandCon
   return { options, flags: v };
 }
 
+/**
+ * docker's pull policy for run/create: `missing` (default) pulls an absent image, `always` pulls first, `never`
+ * does not. Under the test runner (BERTH_TEST=1) only loopback registries are ever contacted.
+ */
+async function createPulling(engine: Engine, options: ContainerCreateOptions, policy: string, ctx: CommandContext): Promise<{ id: string; warnings: string[] }> {
+  const pull = async () => {
+    const { pullImage, isLoopbackRegistry, parseReferenceDomain } = await pullApi();
+    if (ctx.env.BERTH_TEST === '1' && !isLoopbackRegistry(parseReferenceDomain(options.image))) throw bad(`Not pulling ${JSON.stringify(options.image)} under the test runner (not a loopback registry)`);
+    const store = await (engine.images as StoreImages).store();
+    const r = await pullImage(store, options.image, { onProgress: (m: { status?: string; id?: string }) => { if (m.status && !m.id) ctx.stderr.write(`${m.status}\n`); } });
+    ctx.stderr.write(`Digest: ${r.digest}\nStatus: Downloaded newer image for ${r.reference}\n`);
+  };
+  if (policy === 'always') await pull();
+  try {
+    return await engine.create(options);
+  } catch (err) {
+    if (policy !== 'missing' || (err as { code?: string }).code !== 'ENGINE_NO_SUCH_IMAGE' || !(engine.images instanceof StoreImages)) throw err;
+    ctx.stderr.write(`Unable to find image '${options.image}' locally\n`);
+    await pull();
+    return engine.create(options);
+  }
+}
+
+async function pullApi(): Promise<{
+  pullImage: (store: unknown, ref: string, o: object) => Promise<{ digest: string; reference: string }>;
+  isLoopbackRegistry: (domain: string) => boolean;
+  parseReferenceDomain: (ref: string) => string;
+}> {
+  const api = await loadImageApi();
+  const formats = await import('../../formats/index.js');
+  return {
+    pullImage: api.pullImage as never,
+    isLoopbackRegistry: api.isLoopbackRegistry as never,
+    parseReferenceDomain: (ref: string) => (formats.parseReference(ref) as { domain: string }).domain,
+  };
+}
+
 export async function create(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const engine = (await openEngine(ctx));
-  const { options } = await createOptionsFrom(argv, ctx);
-  const { id, warnings } = await engine.create(options);
+  const { options, flags } = await createOptionsFrom(argv, ctx);
+  const { id, warnings } = await createPulling(engine, options, str(flags.pull) ?? 'missing', ctx);
   for (const w of warnings) ctx.stderr.write(`WARNING: ${w}\n`);
   ctx.stdout.write(`${id}\n`);
   return 0;
@@ -183,7 +221,7 @@ export async function create(argv: readonly string[], ctx: CommandContext): Prom
 export async function run(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const engine = (await openEngine(ctx));
   const { options, flags } = await createOptionsFrom(argv, ctx);
-  const { id, warnings } = await engine.create(options);
+  const { id, warnings } = await createPulling(engine, options, str(flags.pull) ?? 'missing', ctx);
   for (const w of warnings) ctx.stderr.write(`WARNING: ${w}\n`);
   if (bool(flags.detach)) {
     try {
