@@ -237,7 +237,7 @@ export class ImageStore {
         id: img.id,
         repoTags: (tagsOf.get(img.id) ?? []).sort(),
         repoDigests: img.repoDigests.map((d) => familiarReference(parseReference(d))),
-        created: img.created ? Math.floor(Date.parse(img.created) / 1000) : 0,
+        created: img.created && Number.isFinite(Date.parse(img.created)) ? Math.floor(Date.parse(img.created) / 1000) : 0,
         size: img.size,
         labels: { ...(config.config?.Labels ?? {}) },
         parentId: '',

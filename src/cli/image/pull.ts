@@ -6,7 +6,7 @@ import { clientFor, pullImage } from '../../image/index.js';
 import type { CommandContext } from '../context.js';
 import { bool, parseFlags, str } from '../container/flags.js';
 import { openStore, parseTransport, registryAccess } from './common.js';
-import { renderProgressLine } from './render.js';
+import { ProgressPrinter } from './render.js';
 
 /** `berth pull [-q] [--platform os/arch] [--authfile F] IMAGE|oci:DIR[:TAG]|docker-archive:FILE` */
 export async function run(argv: readonly string[], ctx: CommandContext): Promise<number> {
@@ -37,14 +37,13 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
   }
   const platform = str(values.platform);
   const access = registryAccess(ctx, str(values.authfile));
+  const printer = new ProgressPrinter(ctx.stdout, ctx.stdout.isTTY === true);
   const pullOne = async (reference: string): Promise<void> => {
     await pullImage(store, reference, {
       ...access,
       ...(platform ? { platform: parsePlatform(platform) } : {}),
       onProgress: (m) => {
-        if (quiet) return;
-        const line = renderProgressLine(m);
-        if (line !== undefined) ctx.stdout.write(line);
+        if (!quiet) printer.print(m);
       },
     });
   };

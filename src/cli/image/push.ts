@@ -6,7 +6,7 @@ import { pushImage } from '../../image/index.js';
 import type { CommandContext } from '../context.js';
 import { bool, parseFlags, str } from '../container/flags.js';
 import { openStore, parseTransport, registryAccess } from './common.js';
-import { renderProgressLine } from './render.js';
+import { ProgressPrinter } from './render.js';
 
 /**
  * `berth push [-q] [--format oci|v2s2] [--chunk-size N] IMAGE [DESTINATION]`: to the registry the
@@ -41,15 +41,14 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
   const format = str(values.format);
   if (format !== undefined && format !== 'oci' && format !== 'v2s2') throw new InvalidArgument(`Unknown manifest format ${JSON.stringify(format)} (oci or v2s2)`, { format });
   const chunk = str(values['chunk-size']);
+  const printer = new ProgressPrinter(ctx.stdout, ctx.stdout.isTTY === true);
   const result = await pushImage(store, image, {
     ...registryAccess(ctx, str(values.authfile)),
     ...(destination !== undefined ? { target: dest.ref } : {}),
     ...(format !== undefined ? { flavour: format === 'oci' ? 'oci' : 'docker' } : {}),
     ...(chunk !== undefined ? { chunkSize: Number(chunk) } : {}),
     onProgress: (m) => {
-      if (quiet) return;
-      const line = renderProgressLine(m);
-      if (line !== undefined) ctx.stdout.write(line);
+      if (!quiet) printer.print(m);
     },
   });
   if (quiet) ctx.stdout.write(`${result.repository}:${result.tag}\n`);

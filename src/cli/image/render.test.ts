@@ -35,3 +35,22 @@ test('imageRows() lists tags, digests and dangling images as docker images does'
   const withDigests = imageRows(imgs, { digests: true }).map((r) => `${r.repository} ${r.tag} ${r.digest}`);
   assert.deepEqual(withDigests, [`busybox 1 ${d}`, `busybox latest ${d}`, `r.io/x <none> ${d}`, '<none> <none> <none>']);
 });
+
+test('ProgressPrinter prints status lines when piped and rewrites layer rows on a TTY', async () => {
+  const { ProgressPrinter, progressBar } = await import('./render.js');
+  let piped = '';
+  const p = new ProgressPrinter({ write: (s: string) => (piped += s) }, false);
+  p.print({ status: 'Pulling from library/busybox', id: 'latest' });
+  p.print({ status: 'Pulling fs layer', id: 'abc' });
+  p.print({ status: 'Downloading', id: 'abc', progressDetail: { current: 10, total: 100 } });
+  p.print({ status: 'Pull complete', id: 'abc' });
+  p.print({ status: 'Digest: sha256:x' });
+  assert.equal(piped, 'latest: Pulling from library/busybox\nabc: Pulling fs layer\nabc: Pull complete\nDigest: sha256:x\n');
+  let tty = '';
+  const q = new ProgressPrinter({ write: (s: string) => (tty += s) }, true);
+  q.print({ status: 'Pulling fs layer', id: 'a' });
+  q.print({ status: 'Pulling fs layer', id: 'b' });
+  q.print({ status: 'Downloading', id: 'a', progressDetail: { current: 500, total: 1000 } });
+  assert.equal(tty, `a: Pulling fs layer\nb: Pulling fs layer\n\x1b[2A\x1b[2K\ra: Downloading ${progressBar(500, 1000)}\x1b[2B\r`);
+  assert.equal(progressBar(500, 1000), `[${'='.repeat(24)}>${' '.repeat(25)}]  500B/1kB`);
+});

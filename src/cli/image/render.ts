@@ -133,3 +133,50 @@ export function renderProgressLine(m: ProgressMessage): string | undefined {
   if ((m.status === 'Downloading' || m.status === 'Extracting' || m.status === 'Pushing') && m.progressDetail?.current !== undefined) return undefined;
   return m.id !== undefined ? `${m.id}: ${m.status}\n` : `${m.status}\n`;
 }
+
+/** docker's progress bar: `[=====>      ]  3.1MB/58.4MB` (50 columns). */
+export function progressBar(current: number, total: number): string {
+  if (!(total > 0)) return humanSize(current).padStart(8);
+  const width = 50;
+  const filled = Math.max(0, Math.min(width, Math.floor((current / total) * width)));
+  const bar = filled === 0 ? ' '.repeat(width) : `${'='.repeat(filled - 1)}${filled < width ? '>' : '='}${' '.repeat(width - filled)}`;
+  return `[${bar}]  ${humanSize(current)}/${humanSize(total)}`;
+}
+
+/**
+ * Renders a pull/push message stream. Without a TTY: one line per status change (as docker does when
+ * piped). On a TTY: one line per layer, rewritten in place with a progress bar.
+ */
+export class ProgressPrinter {
+  readonly #out: { write(s: string): unknown };
+  readonly #tty: boolean;
+  readonly #rows: string[] = [];
+
+  constructor(out: { write(s: string): unknown }, tty: boolean) {
+    this.#out = out;
+    this.#tty = tty;
+  }
+
+  print(m: ProgressMessage): void {
+    if (!this.#tty) {
+      const line = renderProgressLine(m);
+      if (line !== undefined) this.#out.write(line);
+      return;
+    }
+    if (m.status === '' || m.aux !== undefined) return;
+    if (m.id === undefined || m.status.startsWith('Pulling from ')) {
+      this.#out.write(m.id !== undefined ? `${m.id}: ${m.status}\n` : `${m.status}\n`);
+      return;
+    }
+    const detail = m.progressDetail?.current !== undefined ? ` ${progressBar(m.progressDetail.current, m.progressDetail.total ?? 0)}` : '';
+    const text = `${m.id}: ${m.status}${detail}`;
+    const index = this.#rows.indexOf(m.id);
+    if (index < 0) {
+      this.#rows.push(m.id);
+      this.#out.write(`${text}\n`);
+      return;
+    }
+    const up = this.#rows.length - index;
+    this.#out.write(`\x1b[${up}A\x1b[2K\r${text}\x1b[${up}B\r`);
+  }
+}
