@@ -604,9 +604,12 @@ export class Engine implements ContainerEngine {
       if (isErrno(err, 'EEXIST') || isErrno(err, 'ENOENT')) return;
       throw err;
     }
-    const rt = await this.#runtime(rec.runtime).catch(() => undefined);
+    // A foreground `run` deletes its runtime container when it ends; only an unclean end leaves one behind.
+    const raw = JSON.parse(await readFile(`${dir}/state.json`, 'utf8').catch(() => '{}')) as Partial<MonitorState>;
+    const clean = (raw.status === 'exited' || raw.status === 'created') && !raw.monitorPid;
+    const rt = clean ? undefined : await this.#runtime(rec.runtime).catch(() => undefined);
     if (rt) await runtimeDelete(rt, id).catch(() => undefined);
-    if (rec.network.netns) await teardownEndpoint(id, rec.network.netns);
+    if (rec.network.netns) await teardownEndpoint(id, rec.network.netns, rec.network.mode === 'bridge');
     if (rec.network.ip) await releaseAddress(`${rec.engine.root}/network/${rec.network.bridge}/ips`, rec.network.ip, id);
     await this.images.removeRootfs(id, dir);
     if (volumes) {

@@ -1,5 +1,5 @@
 // Test-only helpers for engine tests (check-layers keeps core/test-support.ts private to core).
-import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile, chmod } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, symlink, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -93,6 +93,10 @@ export async function testEngine(t: TestContext, options: EngineOptions = {}): P
   await images.add(TEST_IMAGE, rootfs, TEST_IMAGE_CONFIG);
   t.after(async () => {
     for (const c of await engine.list({ all: true }).catch(() => [])) await engine.remove(c.id, { force: true, volumes: true }).catch(() => undefined);
+    // Safety net: namespaces and veths of containers whose removal failed half-way.
+    for (const id of await readdir(join(root, 'containers')).catch(() => [] as string[])) {
+      await exec(['ip', '-force', '-batch', '-'], { input: `link del dev vb${id.slice(0, 11)}\nnetns del berth-${id.slice(0, 16)}\n`, check: false });
+    }
     await exec(['ip', 'link', 'del', 'dev', bridge], { check: false });
     await exec(['sh', '-c', `grep -F '${dir}' /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l`], { check: false });
     await rm(dir, { recursive: true, force: true });

@@ -153,9 +153,10 @@ export async function setupEndpoint(cfg: EndpointConfig): Promise<void> {
   }
 }
 
-export async function teardownEndpoint(id: string, netns: string): Promise<void> {
-  await exec(['ip', 'link', 'del', 'dev', vethName(id)], { check: false, pkg: 'iproute2' });
-  await exec(['ip', 'netns', 'del', netns], { check: false, pkg: 'iproute2' });
+/** Removes the veth pair (when there is one) and the namespace, in one `ip -force -batch` (errors skipped). */
+export async function teardownEndpoint(id: string, netns: string, veth = true): Promise<void> {
+  const cmds = [...(veth ? [`link del dev ${vethName(id)}`] : []), `netns del ${netns}`];
+  await exec(['ip', '-force', '-batch', '-'], { input: `${cmds.join('\n')}\n`, check: false, pkg: 'iproute2' });
 }
 
 export interface InterfaceCounters {
