@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
+import * as http from 'node:http';
 import { needRoot, needTools } from '../../core/test-support.js';
 import { blsGet, parseBlsEntry } from '../../formats/index.js';
 import { sysrootTesting } from '../../sysroot/index.js';
@@ -99,6 +100,15 @@ test('host upgrade makes a tentative default; failing health checks roll it back
   c = ctxWith(env);
   await runHost([`--sysroot=${S}`, 'kargs'], c.ctx);
   assert.equal(c.out(), 'root=/dev/vda2 rw quiet\n');
+  // Boot the new (tentative) default; berthd answers on its socket, so the boot is good.
+  const socket = path.join(dir, 'run-berthd.sock');
+  const server = http.createServer((_req, res) => res.end('OK'));
+  await new Promise<void>((r) => server.listen(socket, r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  env = await boot();
+  c = ctxWith(env);
+  assert.equal(await runHost([`--sysroot=${S}`, 'health-check', `--berthd-socket=${socket}`], c.ctx), 0, c.out());
+  assert.match(c.out(), /is healthy; tentative mark cleared/);
   c = ctxWith(env);
   assert.equal(await runHost([`--sysroot=${S}`, 'rollback'], c.ctx), 0);
   c = ctxWith(env);
@@ -109,5 +119,5 @@ test('host upgrade makes a tentative default; failing health checks roll it back
   c = ctxWith(env);
   assert.equal(await runAdmin([`--sysroot=${S}`, 'pin', '1'], c.ctx), 0);
   assert.match(await ostreeAdmin(S, 'status'), /Pinned: yes/);
-  await assert.rejects(runAdmin([`--sysroot=${S}`, 'undeploy', '0'], ctxWith(env).ctx), /booted/);
+  await assert.rejects(runAdmin([`--sysroot=${S}`, 'undeploy', '1'], ctxWith(env).ctx), /booted/);
 });

@@ -4,6 +4,7 @@
  * they stage it for `berth host finalize` (what a shutdown runs). A new default boots tentative
  * until `berth host health-check` judges the boot (see src/sysroot/health.ts).
  */
+import * as fsp from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { InvalidArgument } from '../../core/index.js';
 import {
@@ -44,6 +45,7 @@ import type { CommandContext } from '../context.js';
 import { openSysroot, takeSysroot } from './open.js';
 import { buildStatus, type HostStatus } from './status-model.js';
 import { renderHostStatus, toHostStatusJson } from './render-status.js';
+import { berthdCheck, DEFAULT_BERTHD_SOCKET } from './berthd-check.js';
 
 const USAGE = `Usage: berth host [--sysroot=DIR] COMMAND
 
@@ -330,10 +332,14 @@ async function finalizeVerb(argv: string[], ctx: CommandContext, sysrootPath: st
 }
 
 async function healthVerb(argv: string[], ctx: CommandContext, sysrootPath: string | undefined): Promise<number> {
-  parseArgs({ args: argv, options: {} });
+  const { values } = parseArgs({ args: argv, options: { 'berthd-socket': { type: 'string' }, 'no-berthd': { type: 'boolean' } } });
   const s = await openSysroot(ctx, sysrootPath);
   await recordBoot(s);
-  const outcome = await bootCheck(s);
+  // berth's own services: berthd must answer on its socket, when it is part of this host
+  // (an explicit --berthd-socket, or the default socket on a booted host with berthd enabled).
+  const socket = values['berthd-socket'] ?? (s.path === '/' && (await fsp.access(DEFAULT_BERTHD_SOCKET).then(() => true, () => false)) ? DEFAULT_BERTHD_SOCKET : undefined);
+  const checks = values['no-berthd'] === true || socket === undefined ? [] : [berthdCheck(socket)];
+  const outcome = await bootCheck(s, { checks });
   switch (outcome.kind) {
     case 'good':
       ctx.stdout.write(`Boot of ${outcome.deployment} is healthy; tentative mark cleared\n`);
