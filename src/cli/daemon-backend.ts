@@ -333,6 +333,47 @@ export class FixedNetworks implements NetworkBackend {
   }
 }
 
+/** Containers younger than this are never swept: another process (the `berth` CLI) may be creating them. */
+export const HALF_CREATED_GRACE_MS = 5000;
+
+/**
+ * Removes what a create interrupted by a crash (SIGKILL, power loss) left behind: a container
+ * directory without its record, the rootfs the image store prepared for it, its address reservation
+ * and its name claim. Complete containers are never touched. Returns the ids swept.
+ */
+export async function sweepHalfCreated(root: string, runRoot: string, store: ImageStore, now = Date.now()): Promise<string[]> {
+  const swept: string[] = [];
+  const hex = /^[0-9a-f]{64}$/;
+  const hasRecord = (id: string): Promise<boolean> => stat(`${root}/containers/${id}/record.json`).then(() => true, () => false);
+  const ids = new Set([
+    ...(await readdir(`${root}/containers`).catch(() => [] as string[])),
+    ...(await readdir(`${root}/image/rootfs`).catch(() => [] as string[])),
+  ]);
+  for (const id of ids) {
+    if (!hex.test(id) || (await hasRecord(id))) continue;
+    const st = await stat(`${root}/containers/${id}`).catch(() => stat(`${root}/image/rootfs/${id}`)).catch(() => undefined);
+    if (st !== undefined && now - st.mtimeMs < HALF_CREATED_GRACE_MS) continue;
+    await store.removeRootfs(id);
+    await rm(`${root}/containers/${id}`, { recursive: true, force: true });
+    await rm(`${runRoot}/containers/${id}`, { recursive: true, force: true });
+    swept.push(id);
+  }
+  if (swept.length === 0) return swept;
+  const gone = new Set(swept);
+  for (const name of await readdir(`${root}/names`).catch(() => [] as string[])) {
+    const owner = (await readFile(`${root}/names/${name}`, 'utf8').catch(() => '')).trim();
+    if (gone.has(owner)) await rm(`${root}/names/${name}`, { force: true });
+  }
+  for (const bridge of await readdir(`${root}/network`).catch(() => [] as string[])) {
+    const dir = `${root}/network/${bridge}/ips`;
+    for (const ip of await readdir(dir).catch(() => [] as string[])) {
+      const owner = (await readFile(`${dir}/${ip}`, 'utf8').catch(() => '')).trim();
+      if (gone.has(owner)) await rm(`${dir}/${ip}`, { force: true });
+    }
+  }
+  return swept;
+}
+
 async function createdStamp(root: string): Promise<string> {
   const file = `${root}/network-created`;
   try {
@@ -369,7 +410,11 @@ export async function openBackendWith(config: DaemonConfig, logger: Logger): Pro
       networks: new FixedNetworks(engine, config, created),
     },
     facts: { defaultRuntime: config.defaultRuntime },
-    restore: () => engine.restore(),
+    restore: async () => {
+      const swept = await sweepHalfCreated(config.root, config.runRoot, store);
+      if (swept.length > 0) logger.info('Removed half-created containers left by a crash', { containers: swept });
+      return engine.restore();
+    },
     close: () => Promise.resolve(),
   };
 }
