@@ -66,6 +66,24 @@ describe('berthd with the docker CLI', () => {
     assert.equal((await d.ok(['ps', '-aq'])).trim(), '');
   });
 
+  it('honours run -e, -v (bind), -m, --restart, --name and -w', async (t) => {
+    if (!enabled) return t.skip('needs root and docker');
+    const host = join(d.dir, 'bind-src');
+    await mkdir(host, { recursive: true });
+    await writeFile(join(host, 'f'), 'bound\n');
+    const out = await d.ok(['run', '--rm', '--name', 'flags', '-m', '64m', '-e', 'A=1', '-e', 'B=two words', '-w', '/h', '-v', `${host}:/h:ro`, d.imageRef,
+      'sh', '-c', 'cat f; echo "$A|$B"; pwd; touch /h/x 2>/dev/null || echo read-only']);
+    assert.equal(out, 'bound\n1|two words\n/h\nread-only\n');
+    await d.ok(['create', '--name', 'policy', '--restart', 'on-failure:3', '-m', '32m', d.imageRef, 'true']);
+    const hc = JSON.parse(await d.ok(['inspect', '-f', '{{json .HostConfig}}', 'policy'])) as Record<string, any>;
+    assert.deepEqual(hc.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 3 });
+    assert.equal(hc.Memory, 32 * 1024 * 1024);
+    await d.ok(['rm', 'policy']);
+    const bad = await d.docker(['run', '--rm', '-m', '1m', d.imageRef, 'true']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.err, /Minimum memory limit allowed is 6MB/);
+  });
+
   it('pipes stdin with -i and half-closes it', async (t) => {
     if (!enabled) return t.skip('needs root and docker');
     const r = await d.docker(['run', '--rm', '-i', d.imageRef, 'sh', '-c', 'cat; echo done'], { input: 'piped-stdin\nline two\n' });
