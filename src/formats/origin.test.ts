@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatOrigin, originForRefspec, originGet, originIsPinned, originRefspec, originSet, parseOrigin } from './origin.js';
+import { formatOrigin, originForRefspec, originGet, originIsPinned, originRefspec, originSet, originWithoutTransient, parseOrigin } from './origin.js';
 import { isHostError } from '../core/index.js';
 
 test('formatOrigin() writes what ostree writes for a refspec origin', () => {
@@ -25,6 +25,8 @@ test('originSet() adds, replaces and removes keys', () => {
   assert.equal(formatOrigin(o), '[origin]\nrefspec=a\n');
   o = originSet(o, 'origin', 'refspec', 'b');
   assert.equal(originRefspec(o), 'b');
+  const pinned = originSet(o, 'libostree-transient', 'pinned', 'true');
+  assert.equal(formatOrigin(originWithoutTransient(pinned)), '[origin]\nrefspec=b\n');
 });
 
 test('parseOrigin() unescapes GKeyFile escapes and rejects keys outside a group', () => {

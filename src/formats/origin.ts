@@ -99,3 +99,11 @@ export function originRefspec(origin: Origin): string | undefined {
 export function originIsPinned(origin: Origin): boolean {
   return originGet(origin, 'libostree-transient', 'pinned') === 'true';
 }
+
+/**
+ * ostree_deployment_origin_remove_transient_state: a copy without `[libostree-transient]`
+ * (pinning), for an origin carried over to a new deployment by upgrade/deploy/rebase.
+ */
+export function originWithoutTransient(origin: Origin): Origin {
+  return { groups: origin.groups.filter((g) => g.name !== 'libostree-transient') };
+}

@@ -120,4 +120,21 @@ test('host upgrade makes a tentative default; failing health checks roll it back
   assert.equal(await runAdmin([`--sysroot=${S}`, 'pin', '1'], c.ctx), 0);
   assert.match(await ostreeAdmin(S, 'status'), /Pinned: yes/);
   await assert.rejects(runAdmin([`--sysroot=${S}`, 'undeploy', '1'], ctxWith(env).ctx), /booted/);
+
+  // deploy VERSION walks the origin ref's history; rebase switches the origin ref.
+  c = ctxWith(env);
+  assert.equal(await runHost([`--sysroot=${S}`, 'deploy', '1.0'], c.ctx), 0, c.out());
+  c = ctxWith(env);
+  await runHost([`--sysroot=${S}`, 'status', '--json'], c.ctx);
+  assert.equal((JSON.parse(c.out()) as { deployments: Array<{ checksum: string }> }).deployments[0]!.checksum, v1);
+  await assert.rejects(runHost([`--sysroot=${S}`, 'deploy', '9.9'], ctxWith(env).ctx), /No commit with version "9\.9"/);
+  await makeTree(path.join(dir, 't3'), { files: { 'usr/bin/tool': 'other\n' } });
+  const v3 = await ostreeCommit(repo, path.join(dir, 't3'), 'test/other', '3.0');
+  c = ctxWith(env);
+  assert.equal(await runHost([`--sysroot=${S}`, 'rebase', 'test/other'], c.ctx), 0, c.out());
+  c = ctxWith(env);
+  await runHost([`--sysroot=${S}`, 'status', '--json'], c.ctx);
+  const after = JSON.parse(c.out()) as { deployments: Array<{ checksum: string; origin: string }> };
+  assert.deepEqual([after.deployments[0]!.checksum, after.deployments[0]!.origin], [v3, 'test/other']);
+  assert.match(await ostreeAdmin(S, 'status'), new RegExp(`^  test ${v3}\\.0\\n    Version: 3\\.0\\n    origin refspec: test/other\\n`));
 });

@@ -15,6 +15,7 @@ import {
   originRefspec,
   originSet,
   originForRefspec,
+  originWithoutTransient,
   parseKargs,
   replaceKargValue,
   type Origin,
@@ -145,8 +146,10 @@ interface NewDefaultOptions {
 }
 
 /** Deploy (or stage) a new default from the merge deployment, then mark it tentative. */
-async function newDefault(ctx: CommandContext, s: Sysroot, opts: NewDefaultOptions): Promise<Sysroot> {
+async function newDefault(ctx: CommandContext, s: Sysroot, given: NewDefaultOptions): Promise<Sysroot> {
   const merge = mergeOf(s);
+  // Pinning is per deployment: the carried-over origin drops [libostree-transient] (as ostree's upgrade).
+  const opts = { ...given, origin: given.origin === undefined ? undefined : originWithoutTransient(given.origin) };
   const previous = s.booted ?? s.deployments.find((d) => !d.staged);
   if (opts.stage === true) {
     return (await stage(s, { stateroot: merge.stateroot, checksum: opts.checksum, origin: opts.origin, ...(opts.kargs !== undefined ? { kargs: opts.kargs } : {}) })).sysroot;
