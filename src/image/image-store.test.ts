@@ -35,6 +35,20 @@ test('ImageStore imports an OCI layout, names, tags, resolves and removes images
   assert.deepEqual(await store.content.list(), [], 'gc dropped every blob');
 });
 
+test('ImageStore.remove() refuses an image a container uses, unless forced (then it only untags)', async (t) => {
+  const built = await buildBusyboxImage({ dir: await tempDir(t) });
+  let used = true;
+  const store = await ImageStore.open({ root: await tempDir(t), isImageInUse: () => used });
+  await store.importOciLayout(built.ociDir, { names: ['used:1'] });
+  await assert.rejects(store.remove('used:1'), code('IMAGE_IN_USE'));
+  await assert.rejects(store.remove(built.imageId), code('IMAGE_IN_USE'));
+  assert.deepEqual(await store.remove('used:1', { force: true }), [{ Untagged: 'used:1' }]);
+  assert.equal((await store.resolve(built.imageId)).id, built.imageId, 'kept for the container');
+  assert.equal((await store.prune()).deleted.length, 0, 'prune spares it while in use');
+  used = false;
+  assert.deepEqual((await store.prune()).deleted, [{ Deleted: built.imageId }]);
+});
+
 test('ImageStore loads the classic and skopeo docker-archive layouts with exact image IDs', async (t) => {
   if (!(await needTools(t, 'skopeo'))) return;
   const dir = await tempDir(t);

@@ -289,7 +289,13 @@ export class ImageStore {
         byName = undefined;
       }
       const inUse = (await this.#isImageInUse?.(img.id)) ?? false;
-      if (byName !== undefined && (names.length > 1 || (inUse && !options.force))) {
+      if (byName !== undefined && names.length === 1 && inUse && !options.force) {
+        throw new ImageInUse(
+          `Conflict: unable to remove repository reference ${JSON.stringify(reference)} (must force) - a container is using its referenced image ${img.id.slice(7, 19)}`,
+          { id: img.id, reason: 'in use' },
+        );
+      }
+      if (byName !== undefined && (names.length > 1 || inUse)) {
         delete index.tags[byName];
         out.push({ Untagged: familiarReference(parseReference(byName)) });
         return out;
