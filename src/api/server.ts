@@ -5,6 +5,8 @@
  * request timeouts are off.
  */
 import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 import { chmod, chown, lstat, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -12,6 +14,8 @@ import { isErrno } from '../core/index.js';
 import { makeContext, type RouteHandler } from './context.js';
 import { ApiBadRequest, ApiNotFound, ApiSocketInUse, sendError } from './errors.js';
 import { Router, splitVersion } from './router.js';
+
+const SERVER_OPTIONS = { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 60_000 } as const;
 
 export type ApiLog = (entry: Readonly<Record<string, unknown>>) => void;
 
@@ -36,20 +40,25 @@ export class ApiServer {
   readonly #log: ApiLog;
   readonly #serverHeader: string;
   readonly #sockets = new Set<Socket>();
+  readonly #tcp: Server[] = [];
   #path: string | undefined;
 
   constructor(options: ApiServerOptions) {
     this.#router = options.router;
     this.#log = options.log ?? (() => undefined);
     this.#serverHeader = options.serverHeader ?? 'berth (linux)';
-    this.#server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 60_000 });
-    this.#server.timeout = 0;
-    this.#server.on('connection', (socket: Socket) => {
+    this.#server = createServer(SERVER_OPTIONS);
+    this.#wire(this.#server);
+  }
+
+  #wire(server: Server): void {
+    server.timeout = 0;
+    server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
     });
-    this.#server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.#dispatch(req, res, undefined));
-    this.#server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.#dispatch(req, res, undefined));
+    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       if (head.length > 0) socket.unshift(head);
       const res = new ServerResponse(req);
       res.assignSocket(socket);
@@ -57,6 +66,26 @@ export class ApiServer {
       res.once('finish', () => socket.end());
       void this.#dispatch(req, res, socket);
     });
+  }
+
+  /**
+   * Listens on TCP, only with TLS and only for clients presenting a certificate signed by `ca`
+   * (dockerd's --tlsverify): the API is root on the host. Returns the bound address (port 0 = kernel's choice).
+   */
+  async listenTls(options: { host: string; port: number; cert: Buffer; key: Buffer; ca: Buffer }): Promise<AddressInfo> {
+    const server = createTlsServer({
+      ...SERVER_OPTIONS, cert: options.cert, key: options.key, ca: options.ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2',
+    });
+    this.#wire(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.removeListener('error', reject);
+        resolve();
+      });
+    });
+    this.#tcp.push(server);
+    return server.address() as AddressInfo;
   }
 
   /** Listens on a Unix socket path, replacing a stale socket file (refusing a live one). */
@@ -76,8 +105,11 @@ export class ApiServer {
 
   /** Stops accepting, ends idle keep-alive connections, and cuts long-lived streams. */
   async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    this.#server.closeIdleConnections();
+    const closed = Promise.all([this.#server, ...this.#tcp].map((srv) => new Promise<void>((resolve) => {
+      if (!srv.listening) return resolve();
+      srv.close(() => resolve());
+      srv.closeIdleConnections();
+    })));
     for (const s of this.#sockets) s.destroy();
     await closed;
     if (this.#path !== undefined) await unlink(this.#path).catch(() => undefined);

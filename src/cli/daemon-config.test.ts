@@ -44,6 +44,15 @@ test('loadConfig() refuses a run root too long for the container sockets under i
   );
 });
 
+test('loadConfig() refuses TCP without TLS client verification', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-config-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const f = join(dir, 'tcp.toml');
+  await writeFile(f, '[daemon]\ntcp = "127.0.0.1:2376"\ntls_cert = "/c.pem"\n');
+  await assert.rejects(loadConfig({ vendorDir: dir, etcDir: dir, configFile: f }, { root: '/x', runRoot: '/run/x' }),
+    (err: unknown) => ConfigInvalid.is(err) && /daemon\.tls_key, daemon\.tls_ca/.test(err.message));
+});
+
 test('parseConfigText() names the file and the key of a mistake', () => {
   assert.throws(() => parseConfigText('[daemon]\nrot = "/x"\n', '/etc/berth/berth.toml'),
     (err: unknown) => ConfigInvalid.is(err) && err.message === '/etc/berth/berth.toml: unknown key daemon.rot');

@@ -21,6 +21,12 @@ export interface DaemonConfig {
   readonly dockerSocket: string;
   /** Group (name or gid) granted access to the socket; empty = root only. */
   readonly socketGroup: string;
+  /** Optional `HOST:PORT` for the API over TCP: only with TLS and client certificates (tls_* keys). */
+  readonly tcp: string;
+  readonly tlsCert: string;
+  readonly tlsKey: string;
+  /** CA that client certificates must chain to. */
+  readonly tlsCa: string;
   /** @default 'info' */
   readonly logLevel: LogLevel;
   readonly defaultRuntime: 'crun' | 'runc';
@@ -40,7 +46,10 @@ const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 /** Keys per table, with their JSON type, as they appear in the TOML files. */
 const SCHEMA: Readonly<Record<string, Readonly<Record<string, 'string' | 'boolean' | 'string[]'>>>> = {
-  daemon: { root: 'string', run_root: 'string', docker_socket: 'string', socket_group: 'string', log_level: 'string', restore: 'boolean' },
+  daemon: {
+    root: 'string', run_root: 'string', docker_socket: 'string', socket_group: 'string', log_level: 'string', restore: 'boolean',
+    tcp: 'string', tls_cert: 'string', tls_key: 'string', tls_ca: 'string',
+  },
   engine: { default_runtime: 'string', bridge: 'string', subnet: 'string', default_publish_ip: 'string' },
   registries: { insecure: 'string[]' },
 };
@@ -171,7 +180,20 @@ export async function loadConfig(sources: ConfigSources = {}, overrides: ConfigO
     throw new ConfigInvalid(`Invalid runtime ${JSON.stringify(runtime)} (crun or runc)`, { file: '', key: 'engine.default_runtime' });
   }
   checkRunRoot(runRoot);
+  const tcp = s('daemon.tcp') ?? '';
+  const tls = { cert: s('daemon.tls_cert') ?? '', key: s('daemon.tls_key') ?? '', ca: s('daemon.tls_ca') ?? '' };
+  if (tcp !== '') {
+    if (!/^[^:]+:\d{1,5}$/.test(tcp)) throw new ConfigInvalid(`Invalid daemon.tcp ${JSON.stringify(tcp)} (HOST:PORT)`, { file: '', key: 'daemon.tcp' });
+    const missing = Object.entries(tls).filter(([, v]) => v === '').map(([k]) => `daemon.tls_${k}`);
+    if (missing.length > 0) {
+      throw new ConfigInvalid(`daemon.tcp needs TLS with client certificates: set ${missing.join(', ')}`, { file: '', key: missing[0]! });
+    }
+  }
   return {
+    tcp,
+    tlsCert: tls.cert,
+    tlsKey: tls.key,
+    tlsCa: tls.ca,
     root,
     runRoot,
     dockerSocket: overrides.dockerSocket ?? s('daemon.docker_socket') ?? join(runRoot, 'docker.sock'),

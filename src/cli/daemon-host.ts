@@ -117,10 +117,17 @@ export class Berthd {
         }
       }
       const gid = await this.#socketGid();
-      await server.listen(config.dockerSocket, gid !== undefined ? { gid } : {});
       this.#server = server;
+      await server.listen(config.dockerSocket, gid !== undefined ? { gid } : {});
+      if (config.tcp !== '') {
+        const at = config.tcp.lastIndexOf(':');
+        const [cert, key, ca] = await Promise.all([config.tlsCert, config.tlsKey, config.tlsCa].map((f) => readFile(f)));
+        const addr = await server.listenTls({ host: config.tcp.slice(0, at), port: Number(config.tcp.slice(at + 1)), cert: cert!, key: key!, ca: ca! });
+        logger.info('berthd listening on TCP with TLS client verification', { address: `${addr.address}:${addr.port}` });
+      }
       logger.info('berthd listening', { socket: config.dockerSocket, root: config.root, runRoot: config.runRoot, pid: process.pid, version: this.#options.version });
     } catch (err) {
+      await this.#server?.close().catch(() => undefined);
       await this.#opened?.close().catch(() => undefined);
       await unlink(this.#pidFile).catch(() => undefined);
       throw err;

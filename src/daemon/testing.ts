@@ -80,7 +80,10 @@ function testImage(): Promise<{ dir: string; image: BuiltImage }> {
   return imageCache;
 }
 
-export async function startDaemon(t: TestContext | { after(fn: () => Promise<void>): void }, options: { load?: boolean } = {}): Promise<TestDaemon> {
+export async function startDaemon(
+  t: TestContext | { after(fn: () => Promise<void>): void },
+  options: { load?: boolean; daemonToml?: (dir: string) => Promise<string> } = {},
+): Promise<TestDaemon> {
   // Short: the engine's per-container attach socket (RUNROOT/containers/<64 hex>/attach.sock) must fit
   // the 107 bytes of a Unix socket path.
   const dir = await mkdtemp(join(tmpdir(), 'bd-'));
@@ -90,7 +93,8 @@ export async function startDaemon(t: TestContext | { after(fn: () => Promise<voi
   const root = join(dir, 'root');
   const socket = join(dir, 'docker.sock');
   const config = join(dir, 'berth.toml');
-  await writeFile(config, `[daemon]\nlog_level = "debug"\n[engine]\nbridge = "${bridge}"\nsubnet = "${subnet}"\n`);
+  const extra = options.daemonToml !== undefined ? await options.daemonToml(dir) : '';
+  await writeFile(config, `[daemon]\nlog_level = "debug"\n${extra}[engine]\nbridge = "${bridge}"\nsubnet = "${subnet}"\n`);
   const env = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: join(dir, 'docker-config') };
   let child: ChildProcess;
   let output = '';
