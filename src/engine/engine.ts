@@ -471,9 +471,17 @@ export class Engine implements ContainerEngine {
     // After an unclean end (monitor killed, crash) a leftover runtime container would block `run`.
     const raw = JSON.parse(await readFile(`${dir}/state.json`, 'utf8').catch(() => '{}')) as Partial<MonitorState>;
     if ((raw.status === 'running' || raw.status === 'restarting') && (await runtimeState(rt, id))) await runtimeDelete(rt, id);
-    const rootfs = await this.images.mountRootfs(id, rec.imageId, dir);
-    await this.ensureNetwork(rec);
-    const bundle = await this.#buildBundle(rec, rootfs);
+    await mkdir(this.runDir(id), { recursive: true });
+    const pending = await spawnMonitor(dir);
+    let bundle: string;
+    try {
+      const rootfs = await this.images.mountRootfs(id, rec.imageId, dir);
+      await this.ensureNetwork(rec);
+      bundle = await this.#buildBundle(rec, rootfs);
+    } catch (err) {
+      pending.abort();
+      throw err;
+    }
     const publishIp = this.#options.defaultPublishIp ?? '127.0.0.1';
     const monitor: MonitorConfig = {
       id,
@@ -494,9 +502,8 @@ export class Engine implements ContainerEngine {
       ports: (rec.hostConfig.portBindings ?? []).map((p) => ({ hostIp: p.hostIp || publishIp, hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol, targetIp: rec.network.ip })),
       labels: rec.config.labels,
     };
-    await mkdir(this.runDir(id), { recursive: true });
     await writeFileAtomic(`${dir}/monitor.json`, JSON.stringify(monitor), { durable: false });
-    const result = await spawnMonitor(dir);
+    const result = await pending.go();
     if ('error' in result) {
       const log = (await readFile(`${dir}/monitor.log`, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n');
       if (log) result.error += ` (monitor log: ${log})`;
@@ -1150,20 +1157,29 @@ export class Engine implements ContainerEngine {
 
 // ---- helpers -------------------------------------------------------------------------------------
 
-/** Spawn the detached monitor and wait for its first report on fd 3. */
-async function spawnMonitor(dir: string): Promise<{ pid: number } | { error: string }> {
+interface PendingMonitor {
+  /** Tell the booted monitor its config is written; resolves with its first report. */
+  go(): Promise<{ pid: number } | { error: string }>;
+  abort(): void;
+}
+
+/**
+ * Spawn the detached monitor early: Node's boot overlaps with the engine preparing the network and the
+ * bundle. The monitor waits for "go" on its stdin before reading monitor.json, then reports on fd 3.
+ */
+async function spawnMonitor(dir: string): Promise<PendingMonitor> {
   const main = fileURLToPath(new URL('./monitor-main.js', import.meta.url));
   // Detached and in its own session: it must outlive the CLI or daemon that started it.
   const log = await open(`${dir}/monitor.log`, 'a');
   const child = spawn(process.execPath, [...MONITOR_NODE_FLAGS, main, dir], {
     detached: true,
-    stdio: ['ignore', log.fd, log.fd, 'pipe'],
+    stdio: ['pipe', log.fd, log.fd, 'pipe'],
     cwd: '/',
   });
   await log.close();
   const pipe = child.stdio[3] as Readable;
   let text = '';
-  const report = await new Promise<string>((resolve) => {
+  const report = new Promise<string>((resolve) => {
     const timer = setTimeout(() => resolve('{"error":"monitor did not report within 60 s"}'), 60_000);
     pipe.on('data', (d: Buffer) => {
       text += d.toString('utf8');
@@ -1177,9 +1193,21 @@ async function spawnMonitor(dir: string): Promise<{ pid: number } | { error: str
       resolve(text || '{"error":"monitor exited before reporting"}');
     });
   });
-  pipe.destroy();
-  child.unref();
-  return JSON.parse(report) as { pid: number } | { error: string };
+  child.stdin!.on('error', () => undefined);
+  return {
+    async go() {
+      child.stdin!.end('go\n');
+      const r = await report;
+      pipe.destroy();
+      child.unref();
+      return JSON.parse(r) as { pid: number } | { error: string };
+    },
+    abort() {
+      child.kill('SIGKILL');
+      pipe.destroy();
+      child.unref();
+    },
+  };
 }
 
 /** Keep the per-container monitor small: tiny heaps, no background compiler threads. */

@@ -10,6 +10,13 @@ import type { ContainerRecord } from './engine.js';
 
 const dir = process.argv[2];
 if (dir === undefined) throw new Error('usage: monitor-main <container dir>');
+// Booted early by Engine.start; wait until it says the config is written ("go" or EOF on stdin).
+await new Promise<void>((resolve) => {
+  process.stdin.once('data', () => resolve());
+  process.stdin.once('end', () => resolve());
+  process.stdin.once('error', () => resolve());
+});
+process.stdin.destroy();
 const config = JSON.parse(readFileSync(`${dir}/monitor.json`, 'utf8')) as MonitorConfig;
 const record = JSON.parse(readFileSync(`${dir}/record.json`, 'utf8')) as ContainerRecord;
 const engineOptions = { root: record.engine.root, runRoot: record.engine.runRoot, bridge: record.engine.bridge, subnet: record.engine.subnet };

@@ -9,6 +9,11 @@ const SUBVERBS: Readonly<Record<string, (argv: readonly string[], ctx: CommandCo
   inspect: verbs.inspect, wait: verbs.wait, top: verbs.top, stats: verbs.stats, cp: verbs.cp, port: verbs.port,
   rename: verbs.rename, prune: verbs.prune, events: verbs.events,
   runlabel: async (argv, ctx) => (await import('./runlabel.js')).runlabel(argv, ctx),
+  // Boot-time hook (a oneshot unit, or berthd at start): bring back always/unless-stopped containers.
+  restore: async (_argv, ctx) => {
+    for (const id of await (await verbs.openEngine(ctx)).restore()) ctx.stdout.write(`${id}\n`);
+    return 0;
+  },
 };
 
 export async function run(argv: readonly string[], ctx: CommandContext): Promise<number> {
