@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, chown, lchown, lstat, mkdir, open, readFile, readlink, rename, rm, symlink, unlink, utimes, lutimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, lchown, lstat, mkdir, open, readdir, readFile, readlink, rename, rm, symlink, unlink, utimes, lutimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { getAttribute, setAttribute } from 'fs-xattr';
@@ -100,6 +100,7 @@ export class LooseStore {
   readonly #madeDirs = new Set<string>();
   #stage: string | undefined;
   #counter = 0;
+  #index: Set<string> | undefined;
   readonly zlibLevel: number;
 
   private constructor(path: string, mode: RepoMode, config: KeyFile) {
@@ -131,7 +132,36 @@ export class LooseStore {
     return join(this.path, 'objects', checksum.slice(0, 2), `${checksum.slice(2)}.${suffix}`);
   }
 
+  /**
+   * Lists `objects/` once so that `has()` is a set lookup instead of an lstat per object (an
+   * update pull asks about every file of every changed directory). Objects this store writes
+   * are added; objects others add meanwhile are still found through the lstat fallback.
+   */
+  async loadIndex(): Promise<void> {
+    const index = new Set<string>();
+    let dirs: string[];
+    try {
+      dirs = await readdir(join(this.path, 'objects'));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) dirs = [];
+      else throw err;
+    }
+    await Promise.all(
+      dirs.map(async (d) => {
+        if (!/^[0-9a-f]{2}$/.test(d)) return;
+        for (const n of await readdir(join(this.path, 'objects', d))) index.add(`${d}${n}`);
+      }),
+    );
+    this.#index = index;
+  }
+
+  #indexKey(checksum: string, type: ObjectType): string {
+    const suffix = type === 'file' && this.mode === 'archive' ? 'filez' : type;
+    return `${checksum}.${suffix}`;
+  }
+
   async has(type: ObjectType, checksum: string): Promise<boolean> {
+    if (this.#index !== undefined && this.#index.has(this.#indexKey(checksum, type))) return true;
     try {
       await lstat(this.objectPath(checksum, type));
       return true;
@@ -219,6 +249,7 @@ export class LooseStore {
       this.#madeDirs.add(dir);
     }
     await rename(tmp, target);
+    this.#index?.add(this.#indexKey(checksum, type));
   }
 
   /** Writes a metadata object after checking SHA-256 (commitmeta is named by its commit, not hashed). */
@@ -341,6 +372,16 @@ export class LooseStore {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  /** Commits marked partial (`state/*.commitpartial`): pulls that did not finish. */
+  async partialCommits(): Promise<string[]> {
+    try {
+      return (await readdir(join(this.path, 'state'))).filter((n) => n.endsWith('.commitpartial')).map((n) => n.slice(0, -'.commitpartial'.length));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return [];
+      throw err;
     }
   }
 

@@ -79,6 +79,19 @@ test('berth pulls GPG-signed commits from an ostree-made repo on a plain static 
   assert.equal(r3.refs[0]?.viaDelta, undefined);
   assert.equal(await c2.store.has('commit', v1), true, '--depth=1 brought the parent');
   await ostree('fsck', `--repo=${c2.path}`);
+
+  // a from-scratch berth delta whose 5 MB file is a fallback, fetched as a loose object
+  const sstore = await LooseStore.open(repo);
+  const scratch = await generateStaticDelta(sstore, { to: v2 });
+  assert.equal(scratch.fallbacks, 1);
+  await updateSummary(sstore);
+  const c3 = await client(dir, 'client3', server.url, keyring);
+  server.log.length = 0;
+  const r4 = await pullFrom(c3, [ref]);
+  assert.equal(r4.refs[0]?.viaDelta, v2);
+  assert.equal(r4.contentFetched, 1, 'only the fallback is fetched loose');
+  assert.ok(server.log.some((l) => l.path.endsWith('.filez')));
+  await ostree('fsck', `--repo=${c3.path}`);
 });
 
 test('unsigned, unknown-key and tampered summaries, commits, objects and delta parts are refused; refs stay', async (t) => {

@@ -213,6 +213,11 @@ export async function pull(store: LooseStore, options: PullOptions): Promise<Pul
       progress('objects');
     };
 
+    // Without unfinished pulls, a dirtree already in the repo has its whole subtree here too
+    // (objects are stored children first, and interrupted pulls leave a commitpartial marker),
+    // so an update scans only the trees that changed. ostree 2022.7 rescans everything.
+    const trustLocalTrees = (await store.partialCommits()).length === 0;
+    await store.loadIndex();
     const results: PulledRef[] = [];
     for (const target of targets) {
       const refKey = target.ref;
@@ -253,6 +258,7 @@ export async function pull(store: LooseStore, options: PullOptions): Promise<Pul
             p.catch(() => undefined);
             return p;
           });
+          await store.markPartial(target.commit, true);
           await applyStaticDelta(store, loaded, {
             fetchPart: async (i) => {
               const dest = await downloads[i]!;
@@ -268,6 +274,7 @@ export async function pull(store: LooseStore, options: PullOptions): Promise<Pul
           });
           // Parts that were skipped (objects present) leave their prefetch behind; drop it.
           await Promise.allSettled(downloads.map(async (d) => rm(await d, { force: true })));
+          await store.markPartial(target.commit, false);
           viaDelta = attempt.name;
         } else {
           signatures = await pullCommitObjects(target.commit, target.ref, options.depth ?? 0);
@@ -340,7 +347,9 @@ export async function pull(store: LooseStore, options: PullOptions): Promise<Pul
         counters.requested += 2;
         pool.add(async () => {
           if (!(await store.has('dirmeta', meta))) await fetchMeta('dirmeta', meta);
-          const bytes = (await store.has('dirtree', tree)) ? await store.readMeta('dirtree', tree) : await fetchMeta('dirtree', tree);
+          const present = await store.has('dirtree', tree);
+          if (present && trustLocalTrees && scope === 'all') return;
+          const bytes = present ? await store.readMeta('dirtree', tree) : await fetchMeta('dirtree', tree);
           const dt = decodeDirTree(bytes);
           if (scope === 'all') {
             for (const f of dt.files) {

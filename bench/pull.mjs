@@ -1,0 +1,217 @@
+#!/usr/bin/env node
+// Benchmark: network updates, berth vs the real `ostree` in one run, same trees, same server.
+//
+//   node bench/pull.mjs [--runs=3] [--initial-runs=1] [--no-append] [--only=CASE,…]
+//
+// Trees: bench/tree.mjs (≈27k files, v2 = 2 % modified, 250 removed, 250 added; cached in bench/work/).
+// Setup (never timed, cached in bench/work/pull/): an archive repo with v1 (ref bench/v1) and
+// v2 (ref bench/os, parent v1) committed by ostree; two copies of it, one delta'd by
+// `ostree static-delta generate` (+ `ostree summary -u`), one by `berth ostree static-delta
+// generate` (+ berth's summary). Both are served by one in-process static HTTP server (HTTP/1.1,
+// keep-alive) on 127.0.0.1 that counts requests and bytes per run. Delta generation is timed too.
+// Clients are fresh bare-user repos (initial) or copies of a bare-user repo holding v1 with
+// refs/remotes/origin/bench/os = v1 (updates). Wall time covers the whole `pull` process.
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { cpus, totalmem, release } from 'node:os';
+import { dirname, join, normalize, resolve } from 'node:path';
+import { ensureTrees } from './tree.mjs';
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const work = join(root, 'bench/work');
+const pw = join(work, 'pull');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
+const RUNS = Math.max(1, Number(opt('runs', '3')));
+const INITIAL_RUNS = Math.max(1, Number(opt('initial-runs', '1')));
+const ONLY = opt('only', '').split(',').filter(Boolean);
+const APPEND = !args.includes('--no-append');
+const TIMESTAMP2 = '2026-01-02 00:00:00 +0000';
+// A private copy of dist/, so a rebuild by someone else in the middle of a run cannot change what is measured.
+const DIST = join(work, 'pull', 'dist-snapshot');
+rmSync(DIST, { recursive: true, force: true });
+mkdirSync(join(work, 'pull'), { recursive: true });
+spawnSync('cp', ['-a', join(root, 'dist'), DIST]);
+const BERTH = [process.execPath, join(DIST, 'cli/bin.js'), 'ostree'];
+const log = (m) => process.stderr.write(`${m}\n`);
+
+function sh(argv, options = {}) {
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 1 << 26, ...options });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (exit ${r.status}): ${(r.stderr ?? '').slice(0, 2000)}`);
+  return r.stdout;
+}
+
+/** Async run (the server lives in this process), wall-clock timed. */
+function timed(argv) {
+  return new Promise((resolveRun, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b) => (out += b));
+    child.stderr.on('data', (b) => (err += b));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+      if (code !== 0) reject(new Error(`${argv.join(' ')} failed (exit ${code}): ${err.slice(0, 2000)}`));
+      else resolveRun({ wall, out, err });
+    });
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+// ---- setup (cached) ---------------------------------------------------------------------------
+const trees = ensureTrees(work, log);
+mkdirSync(pw, { recursive: true });
+const base = join(pw, 'server-base');
+if (!existsSync(join(base, '.bench-ok'))) {
+  log('bench: committing v1 and v2 into an archive server repo with ostree (once)…');
+  rmSync(base, { recursive: true, force: true });
+  const refRepo = join(work, 'repo-archive-v1');
+  if (existsSync(join(refRepo, '.bench-ok'))) sh(['cp', '-al', refRepo, base]);
+  else {
+    sh(['ostree', 'init', `--repo=${base}`, '--mode=archive']);
+    sh(['ostree', 'commit', `--repo=${base}`, '-b', 'bench/v1', '-s', 'bench v1', '--timestamp=2026-01-01 00:00:00 +0000', `--tree=dir=${trees.v1}`]);
+  }
+  rmSync(join(base, '.bench-ok'), { force: true });
+  const v1 = sh(['ostree', 'rev-parse', `--repo=${base}`, 'bench/v1']).trim();
+  sh(['ostree', 'refs', `--repo=${base}`, '--create=bench/os', v1]);
+  sh(['ostree', 'commit', `--repo=${base}`, '-b', 'bench/os', '-s', 'v2', `--timestamp=${TIMESTAMP2}`, `--tree=dir=${trees.v2}`]);
+  sh(['touch', join(base, '.bench-ok')]);
+}
+const V1 = sh(['ostree', 'rev-parse', `--repo=${base}`, 'bench/v1']).trim();
+const V2 = sh(['ostree', 'rev-parse', `--repo=${base}`, 'bench/os']).trim();
+const clientV1 = join(pw, 'client-v1');
+if (!existsSync(join(clientV1, '.bench-ok'))) {
+  log('bench: a bare-user client repo holding v1 (once)…');
+  rmSync(clientV1, { recursive: true, force: true });
+  sh(['ostree', 'init', `--repo=${clientV1}`, '--mode=bare-user']);
+  sh(['ostree', 'pull-local', `--repo=${clientV1}`, base, V1]);
+  sh(['ostree', 'refs', `--repo=${clientV1}`, `--create=origin:bench/os`, V1]);
+  sh(['touch', join(clientV1, '.bench-ok')]);
+}
+
+const scratchRoot = mkdtempSync(join(work, 'scratch', 'pull-'));
+process.on('exit', () => rmSync(scratchRoot, { recursive: true, force: true }));
+const fresh = (name) => mkdtempSync(join(scratchRoot, `${name}-`));
+
+// ---- the server ---------------------------------------------------------------------------------
+const counters = { requests: 0, bytes: 0, byKind: {} };
+function resetCounters() {
+  counters.requests = 0;
+  counters.bytes = 0;
+  counters.byKind = {};
+}
+const roots = {};
+const server = createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://x');
+  const [, name, ...rest] = url.pathname.split('/');
+  const dir = roots[name];
+  const rel = normalize(decodeURIComponent(rest.join('/'))).replace(/^(\.\.(\/|$))+/, '');
+  if (dir === undefined) return void res.writeHead(404).end();
+  readFile(join(dir, rel)).then(
+    (body) => {
+      counters.requests++;
+      counters.bytes += body.length;
+      const kind = rel.startsWith('deltas/') ? 'delta' : rel.endsWith('.filez') ? 'filez' : 'meta';
+      counters.byKind[kind] = (counters.byKind[kind] ?? 0) + body.length;
+      res.writeHead(200, { 'Content-Length': body.length }).end(body);
+    },
+    () => {
+      counters.requests++;
+      res.writeHead(404).end();
+    },
+  );
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const PORT = server.address().port;
+const urlOf = (name) => `http://127.0.0.1:${PORT}/${name}/`;
+
+// ---- delta generation (timed) ---------------------------------------------------------------------
+const results = [];
+async function genDelta(tool) {
+  const dir = join(fresh(`server-${tool}`), 'repo');
+  sh(['cp', '-al', base, dir]);
+  const argv = tool === 'ostree'
+    ? ['ostree', 'static-delta', 'generate', `--repo=${dir}`, `--from=${V1}`, `--to=${V2}`]
+    : [...BERTH, 'static-delta', `--repo=${dir}`, 'generate', `--from=${V1}`, `--to=${V2}`];
+  const r = await timed(argv);
+  if (tool === 'ostree') sh(['ostree', 'summary', '-u', `--repo=${dir}`]);
+  else sh([process.execPath, '--input-type=module', '-e', `import { LooseStore, updateSummary } from '${join(DIST, 'ostree/index.js')}'; await updateSummary(await LooseStore.open(${JSON.stringify(dir)}));`]);
+  const size = Number(sh(['du', '-sb', '--apparent-size', join(dir, 'deltas')]).split('\t')[0]);
+  return { dir, wall: r.wall, size };
+}
+log('bench: generating the v1→v2 delta with each tool…');
+const genO = await genDelta('ostree');
+const genB = await genDelta('berth');
+roots.ostree = genO.dir;
+roots.berth = genB.dir;
+results.push({ id: 'delta-generate', what: 'static-delta generate v1→v2 (archive repo)', o: { wall: genO.wall, bytes: genO.size }, b: { wall: genB.wall, bytes: genB.size } });
+
+// ---- pulls ---------------------------------------------------------------------------------------------
+function makeClient(kind, serverName) {
+  const dir = join(fresh(`client-${kind}`), 'repo');
+  if (kind === 'initial') sh(['ostree', 'init', `--repo=${dir}`, '--mode=bare-user']);
+  else sh(['cp', '-al', clientV1, dir]);
+  sh(['ostree', 'remote', 'add', `--repo=${dir}`, '--no-gpg-verify', 'origin', urlOf(serverName)]);
+  return dir;
+}
+
+const CASES = [
+  { id: 'initial', what: 'initial pull of v1 (fresh bare-user repo)', runs: INITIAL_RUNS, kind: 'initial', ref: 'bench/v1', flags: [] },
+  { id: 'update-nodelta', what: 'update v1→v2, --disable-static-deltas', runs: RUNS, kind: 'update', ref: 'bench/os', flags: ['--disable-static-deltas'] },
+  { id: 'update-delta', what: 'update v1→v2 with each tool’s own static delta', runs: RUNS, kind: 'update', ref: 'bench/os', flags: [] },
+  { id: 'update-ostree-delta', what: 'update v1→v2 with ostree’s delta (both clients)', runs: RUNS, kind: 'update', ref: 'bench/os', flags: [], server: 'ostree' },
+];
+
+for (const c of CASES) {
+  if (ONLY.length > 0 && !ONLY.includes(c.id)) continue;
+  const samples = { ostree: [], berth: [] };
+  for (let i = 0; i < c.runs; i++) {
+    for (const tool of i % 2 === 0 ? ['ostree', 'berth'] : ['berth', 'ostree']) {
+      const serverName = c.server ?? tool;
+      const client = makeClient(c.kind, serverName);
+      const argv = tool === 'ostree'
+        ? ['ostree', 'pull', `--repo=${client}`, ...c.flags, 'origin', c.ref]
+        : [...BERTH, 'pull', `--repo=${client}`, '--progress=none', ...c.flags, 'origin', c.ref];
+      resetCounters();
+      const r = await timed(argv);
+      samples[tool].push({ wall: r.wall, bytes: counters.bytes, requests: counters.requests, byKind: { ...counters.byKind } });
+      log(`bench: ${c.id} ${tool} run ${i + 1}: ${r.wall.toFixed(2)} s, ${counters.requests} requests, ${(counters.bytes / 1e6).toFixed(2)} MB ${JSON.stringify(counters.byKind)}`);
+      // correctness: the pulled ref is the expected commit and the repo is consistent
+      const want = c.ref === 'bench/v1' ? V1 : V2;
+      const got = sh(['ostree', 'rev-parse', `--repo=${client}`, `origin:${c.ref}`]).trim();
+      if (got !== want) throw new Error(`${tool} pulled ${got}, expected ${want}`);
+      if (i === 0) sh(['ostree', 'fsck', '--quiet', `--repo=${client}`]);
+      rmSync(dirname(client), { recursive: true, force: true });
+    }
+  }
+  const pick = (xs) => ({ wall: median(xs.map((x) => x.wall)), bytes: median(xs.map((x) => x.bytes)), requests: median(xs.map((x) => x.requests)) });
+  results.push({ id: c.id, what: c.what, runs: c.runs, o: pick(samples.ostree), b: pick(samples.berth) });
+}
+server.close();
+
+// ---- report -------------------------------------------------------------------------------------------
+const mb = (n) => (n / 1e6).toFixed(2);
+const lines = [
+  '',
+  `## Network updates: pull and static deltas (bench/pull.mjs) — ${new Date().toISOString().slice(0, 16)}Z`,
+  '',
+  `Command: \`node bench/pull.mjs --runs=${RUNS} --initial-runs=${INITIAL_RUNS}\` · ${cpus().length} vCPU ${cpus()[0]?.model ?? ''}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()} · ostree ${sh(['ostree', '--version']).match(/Version: '([^']+)'/)?.[1]} · Node ${process.version}`,
+  `Trees: v1 ${trees.stats?.v1?.files ?? ''} files; v2 = ${JSON.stringify(trees.stats?.changes ?? {})}. Server: in-process static HTTP/1.1 on 127.0.0.1, bytes = response bodies counted by the server. Times: whole-process wall, median of the runs (alternating order).`,
+  '',
+  '| case | runs | ostree s | berth s | time ratio | ostree MB | berth MB | bytes ratio | ostree req | berth req |',
+  '|---|---|---|---|---|---|---|---|---|---|',
+  ...results.map((r) => `| ${r.what} | ${r.runs ?? 1} | ${r.o.wall.toFixed(2)} | ${r.b.wall.toFixed(2)} | **${(r.b.wall / r.o.wall).toFixed(2)}×** | ${mb(r.o.bytes)} | ${mb(r.b.bytes)} | **${(r.b.bytes / r.o.bytes).toFixed(2)}×** | ${r.o.requests ?? ''} | ${r.b.requests ?? ''} |`),
+  '',
+  'delta-generate bytes = size of `deltas/` on disk; pull bytes = what the server sent for that pull.',
+  '',
+];
+process.stdout.write(lines.join('\n'));
+if (APPEND) appendFileSync(join(root, 'bench/RESULTS.md'), lines.join('\n'));
