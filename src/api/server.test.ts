@@ -2,7 +2,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec, which } from '../core/index.js';
@@ -57,6 +57,20 @@ async function hasDocker(t: TestContext): Promise<boolean> {
   t.skip('needs the docker CLI');
   return false;
 }
+
+test('the socket is root-only by default and can be granted to a group; a live socket is not taken over', async (t) => {
+  const { socket } = await serve(t);
+  assert.equal((await stat(socket)).mode & 0o777, 0o660);
+  const second = new ApiServer({ router: createApiRouter(fakeBackend(new FakeEngine())) });
+  await assert.rejects(second.listen(socket), /Another daemon is listening/);
+  if (process.getuid?.() !== 0) return;
+  const dir = await mkdtemp(join(tmpdir(), 'berth-api-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const grouped = new ApiServer({ router: createApiRouter(fakeBackend(new FakeEngine())) });
+  await grouped.listen(join(dir, 'g.sock'), { gid: 4242 });
+  t.after(() => grouped.close());
+  assert.equal((await stat(join(dir, 'g.sock'))).gid, 4242);
+});
 
 test('HEAD and GET /_ping carry the headers the docker CLI negotiates with', async (t) => {
   const { socket } = await serve(t);
