@@ -156,6 +156,16 @@ test('chunked uploads and basic auth: push with credentials, refused without', a
   assert.equal(raw.config.digest, built.imageId);
   const other = await ImageStore.open({ root: await tempDir(t) });
   assert.equal((await pullImage(other, ref, { credentials })).image.id, built.imageId);
+  // the same loaded image pushed as OCI from a fresh store: OCI manifest, gzip OCI layers, same config bytes
+  const third = await ImageStore.open({ root: await tempDir(t) });
+  await third.load(createReadStream(built.dockerArchive));
+  const ociRef = `${reg.host}/auth/oci:1`;
+  await third.tag('localhost/busybox-tiny', ociRef);
+  await pushImage(third, ociRef, { credentials, flavour: 'oci' });
+  const rawOci = await skopeoJson(['inspect', '--raw', '--tls-verify=false', '--authfile', authfile, `docker://${ociRef}`]);
+  assert.equal(rawOci.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+  assert.equal(rawOci.layers[0].mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip');
+  assert.equal(rawOci.config.digest, built.imageId);
 });
 
 test('token auth: berth gets a bearer token from the realm and pulls what skopeo pushed', async (t) => {

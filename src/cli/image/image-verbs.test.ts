@@ -73,6 +73,11 @@ test('berth load / images / tag / rmi / save / image inspect behave like docker'
   const again = await berth(['load'], '');
   assert.notEqual(again.code, 0);
   assert.deepEqual(await berth(['image', 'load', '-i', saved]), { code: 0, out: 'Loaded image: busybox:1.35\n', err: '' });
+  assert.equal((await berth(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])).out, 'busybox:1.35\n');
+  assert.deepEqual(await berth(['image', 'prune', '-f']), { code: 0, out: 'Total reclaimed space: 0B\n', err: '' }, 'nothing dangling');
+  const pruned = await berth(['image', 'prune', '-a'], 'y\n');
+  assert.match(pruned.out, new RegExp(`^WARNING! This will remove all images without at least one container associated to them\\.\nAre you sure you want to continue\\? \\[y/N\\] Deleted Images:\nuntagged: busybox:1\\.35\ndeleted: ${built.imageId}\n\nTotal reclaimed space: \\d+(\\.\\d+)?MB\n$`));
+  assert.equal((await berth(['images', '-q'])).out, '');
   assert.equal((await berth(['rmi', 'nope:1'])).err, 'error: No such image: nope:1\n');
 });
 
