@@ -137,4 +137,31 @@ test('host upgrade makes a tentative default; failing health checks roll it back
   const after = JSON.parse(c.out()) as { deployments: Array<{ checksum: string; origin: string }> };
   assert.deepEqual([after.deployments[0]!.checksum, after.deployments[0]!.origin], [v3, 'test/other']);
   assert.match(await ostreeAdmin(S, 'status'), new RegExp(`^  test ${v3}\\.0\\n    Version: 3\\.0\\n    origin refspec: test/other\\n`));
+
+  // cleanup -p drops the pending deployment (the rebase), -r the rollback.
+  const count = async () => {
+    const x = ctxWith(env);
+    await runHost([`--sysroot=${S}`, 'status', '--json'], x.ctx);
+    return (JSON.parse(x.out()) as { deployments: Array<{ checksum: string; booted: boolean }> }).deployments;
+  };
+  const before = await count();
+  assert.equal(await runHost([`--sysroot=${S}`, 'cleanup', '-p'], ctxWith(env).ctx), 0);
+  const afterP = await count();
+  assert.equal(afterP.length, before.length - 1);
+  assert.ok(!afterP.some((d) => d.checksum === v3));
+  assert.ok(afterP[0]!.booted);
+
+  // Staged upgrade on the booted host: nothing changes in the boot entries until finalize.
+  await fsp.writeFile(path.join(S, 'ostree/repo/refs/heads/test/os'), `${v2}\n`);
+  const entriesBefore = await fsp.readdir(path.join(S, 'boot/loader/entries'));
+  c = ctxWith(env);
+  assert.equal(await runHost([`--sysroot=${S}`, 'rebase', '--stage', 'test/os'], c.ctx), 0, c.out());
+  c = ctxWith(env);
+  assert.equal(await runAdmin([`--sysroot=${S}`, 'status'], c.ctx), 0);
+  assert.match(c.out(), new RegExp(`^  test ${v2}\\.\\d+ \\(staged\\)\\n`));
+  assert.deepEqual(await fsp.readdir(path.join(S, 'boot/loader/entries')), entriesBefore);
+  c = ctxWith(env);
+  assert.equal(await runHost([`--sysroot=${S}`, 'finalize'], c.ctx), 0, c.out());
+  assert.equal((await count())[0]!.checksum, v2);
+  assert.match(await ostreeAdmin(S, 'status'), new RegExp(`^  test ${v2}\\.\\d+\\n`));
 });
