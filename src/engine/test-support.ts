@@ -1,5 +1,5 @@
 // Test-only helpers for engine tests (check-layers keeps core/test-support.ts private to core).
-import { copyFile, mkdir, mkdtemp, readdir, rm, symlink, writeFile, chmod } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -94,7 +94,10 @@ export async function testEngine(t: TestContext, options: EngineOptions = {}): P
   t.after(async () => {
     for (const c of await engine.list({ all: true }).catch(() => [])) await engine.remove(c.id, { force: true, volumes: true }).catch(() => undefined);
     // Safety net: namespaces and veths of containers whose removal failed half-way.
-    for (const id of await readdir(join(root, 'containers')).catch(() => [] as string[])) {
+    const created = (await readFile(join(root, 'events.jsonl'), 'utf8').catch(() => '')).split('\n')
+      .map((l) => /"action":"create","id":"([0-9a-f]{64})"/.exec(l)?.[1]).filter((x): x is string => x !== undefined);
+    const ids = new Set([...created, ...(await readdir(join(root, 'containers')).catch(() => [] as string[]))]);
+    for (const id of ids) {
       await exec(['ip', '-force', '-batch', '-'], { input: `link del dev vb${id.slice(0, 11)}\nnetns del berth-${id.slice(0, 16)}\n`, check: false });
     }
     await exec(['ip', 'link', 'del', 'dev', bridge], { check: false });
