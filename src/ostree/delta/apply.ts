@@ -164,27 +164,44 @@ export async function executePart(store: LooseStore, name: string, index: number
     return { uid: m.uid, gid: m.gid, mode: m.mode, symlinkTarget: target, xattrs: decodeXattrs(x as unknown as GVariantValue, 'delta part') };
   };
 
+  // Object writes are I/O-bound and independent: keep up to 16 in flight, settle at the end.
+  const inflight = new Set<Promise<void>>();
+  let failure: unknown;
+  const queue = async (write: () => Promise<void>): Promise<void> => {
+    if (failure !== undefined) throw failure;
+    while (inflight.size >= 16) await Promise.race(inflight);
+    const p: Promise<void> = write()
+      .catch((err: unknown) => {
+        if (failure === undefined) failure = err;
+      })
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
+  };
   let objIdx = 0;
   let written = 0;
   let readSource: Uint8Array | undefined;
   let open: { header: FileHeader; size: number; chunks: Uint8Array[]; length: number } | undefined;
   const nextObject = (): delta.ObjectRef => objects[objIdx] ?? bad('more ops than objects');
   const isMeta = (): boolean => (objects[objIdx]?.objtype ?? 1) !== 1;
-  const storeContent = async (checksum: string, h: FileHeader, content: Uint8Array): Promise<void> => {
-    if (await store.has('file', checksum)) return;
-    await store.writeContent(checksum, { header: h, content });
-    written++;
-  };
+  const storeContent = (checksum: string, h: FileHeader, content: Uint8Array): Promise<void> =>
+    queue(async () => {
+      if (await store.has('file', checksum)) return;
+      await store.writeContent(checksum, { header: h, content });
+      written++;
+    });
 
   for (const op of delta.decodeOps(part.ops, isMeta)) {
     switch (op.op) {
       case 'splice-meta': {
         const o = nextObject();
         const type = OBJTYPE_NAME[o.objtype] ?? bad(`unknown object type ${o.objtype}`);
-        if (!(await store.has(type, o.checksum))) {
-          await store.writeMeta(type, o.checksum, slice(op.off, op.len));
-          written++;
-        }
+        const bytes = slice(op.off, op.len);
+        await queue(async () => {
+          if (!(await store.has(type, o.checksum))) {
+            await store.writeMeta(type, o.checksum, bytes);
+            written++;
+          }
+        });
         objIdx++;
         break;
       }
@@ -245,6 +262,8 @@ export async function executePart(store: LooseStore, name: string, index: number
       }
     }
   }
+  await Promise.all(inflight);
+  if (failure !== undefined) throw failure;
   if (objIdx !== objects.length) bad(`ops produced ${objIdx} of ${objects.length} objects`);
   return written;
 }
