@@ -132,6 +132,9 @@ async function attach(engine: ContainerEngine, ctx: RouteContext): Promise<void>
   }
 }
 
+/** How long the monitor gets to remove an exited --rm container before the API does it. */
+const AUTO_REMOVE_GRACE_MS = 5000;
+
 /** How long output may still arrive after the container exited before an attach session is ended. */
 const EXIT_GRACE_MS = 3000;
 
@@ -144,6 +147,14 @@ async function wait(engine: ContainerEngine, ctx: RouteContext): Promise<void> {
   ctx.signal.addEventListener('abort', () => controller.abort());
   const result = engine.wait(info.id, condition, controller.signal);
   result.catch(() => undefined);
+  if (condition === 'removed' && info.hostConfig.autoRemove === true) {
+    // dockerd removes --rm containers itself; berth's monitor does, and should it fail to (it died, or
+    // could not load the engine) the client would wait forever: remove it here after a grace period.
+    engine.wait(info.id, 'next-exit', controller.signal).then(
+      () => setTimeout(() => void engine.remove(info.id, { force: true, volumes: true }).catch(() => undefined), AUTO_REMOVE_GRACE_MS).unref(),
+      () => undefined,
+    );
+  }
   // The client waits for these headers before it starts the container: send them now (moby #36127).
   ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
   ctx.res.flushHeaders();
