@@ -29,7 +29,7 @@ export { LooseStore, generateStaticDelta, applyStaticDelta, loadDeltaFromPath, l
 export { StaticDeltaNotFound, StaticDeltaMissingObject, StaticDeltaChecksumMismatch, StaticDeltaBadOps, type GenerateOptions, type GenerateResult, type UpdateSummaryOptions, type ApplyResult, type LoadedSuperblock } from './delta/index.js';
 export * as signing from './sign/index.js';
 export { signCommit, verifyCommit, signSummary, verifySummary, type SignatureReport, type SignatureState, type VerifyPolicy, type SignOptions } from './sign/index.js';
-export { listRemotes, getRemote, addRemote, deleteRemote, remoteVerification, remoteBranches, validateRemoteName, type RemoteConfig, type RemoteLocation, type AddRemoteOptions } from './remote.js';
+export { listRemotes, getRemote, addRemote, deleteRemote, remoteVerification, remoteFetcherOptions, remoteBranches, validateRemoteName, type RemoteConfig, type RemoteLocation, type AddRemoteOptions } from './remote.js';
 export * from './remote-errors.js';
 export { serveRepo, handleRepoRequest, type ServeOptions, type RunningServer } from './serve.js';
 export { pruneRepo, deleteCommit, parseKeepYoungerThan, type PruneOptions, type PruneResult } from './prune.js';

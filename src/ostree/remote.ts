@@ -235,3 +235,19 @@ export function remoteBranches(remote: RemoteConfig): string[] {
   const v = remote.options.get('branches');
   return v === undefined ? [] : v.split(';').filter((s) => s !== '');
 }
+
+/** HTTP client settings from a remote's `tls-*` keys (ostree's names), for the Fetcher. */
+export async function remoteFetcherOptions(remote: RemoteConfig): Promise<{ ca?: Buffer; cert?: Buffer; key?: Buffer; insecure?: boolean }> {
+  const o = remote.options;
+  const out: { ca?: Buffer; cert?: Buffer; key?: Buffer; insecure?: boolean } = {};
+  if (bool(o.get('tls-permissive'), false)) out.insecure = true;
+  const ca = o.get('tls-ca-path');
+  if (ca !== undefined) out.ca = await readFile(ca);
+  const cert = o.get('tls-client-cert-path');
+  const key = o.get('tls-client-key-path');
+  if (cert !== undefined && key !== undefined) {
+    out.cert = await readFile(cert);
+    out.key = await readFile(key);
+  }
+  return out;
+}

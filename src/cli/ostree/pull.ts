@@ -1,4 +1,4 @@
-import { getRemote, LooseStore, pull, remoteBranches, remoteVerification } from '../../ostree/index.js';
+import { getRemote, LooseStore, pull, remoteBranches, remoteFetcherOptions, remoteVerification } from '../../ostree/index.js';
 import type { CommandContext } from '../context.js';
 import { repoPathOf, runVerb, UsageError, type VerbSpec } from './goption.js';
 import { progressReporter, renderPullSummary, type ProgressMode } from './pull-progress.js';
@@ -62,6 +62,7 @@ export function run(argv: readonly string[], ctx: CommandContext): Promise<numbe
       ...(args.has('subpath') ? { subpaths: args.all('subpath') } : {}),
       ...(args.has('dry-run') ? { dryRun: true } : {}),
       fetcher: {
+        ...(await remoteFetcherOptions(remote)),
         ...(maxConn !== undefined ? { maxConnections: Number(maxConn) } : {}),
         ...(lowSpeed !== undefined ? { lowSpeedTimeoutMs: Number(lowSpeed) * 1000 } : {}),
       },

@@ -1,5 +1,5 @@
 import { applyStaticDelta, loadDeltaFromPath, LooseStore, superblockCommitMeta } from '../delta/index.js';
-import { getRemote, remoteVerification, type RemoteLocation } from '../remote.js';
+import { getRemote, remoteFetcherOptions, remoteVerification, type RemoteLocation } from '../remote.js';
 import { assertVerified, verifyDetached, type SignatureReport } from '../sign/index.js';
 import { pull, type PullProgress, type PullResult } from './pull.js';
 
@@ -37,7 +37,7 @@ export async function pullRef(repoPath: string, remoteName: string, ref: string,
     ...(options.dryRun === true ? { dryRun: true } : {}),
     ...(options.disableStaticDeltas === true ? { disableStaticDeltas: true } : {}),
     ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
-    ...(options.signal !== undefined ? { fetcher: { signal: options.signal } } : {}),
+    fetcher: { ...(await remoteFetcherOptions(remote)), ...(options.signal !== undefined ? { signal: options.signal } : {}) },
   });
   const r = result.refs[0]!;
   return { commit: r.commit, previous: r.previous, changed: r.previous !== r.commit, pull: result };
@@ -99,6 +99,7 @@ export async function refreshOriginRef(
     url: config.url,
     refs: [ref],
     verify,
+    fetcher: await remoteFetcherOptions(config),
     ...(options.check === true ? { commitMetadataOnly: true } : {}),
     ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
   });
