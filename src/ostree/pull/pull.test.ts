@@ -205,3 +205,34 @@ test('pullLocal() copies between modes with verification and writes refs last', 
   await ostree('fsck', `--repo=${dst}`);
   assert.equal((await ostree('rev-parse', `--repo=${dst}`, ref)).trim(), v2);
 });
+
+test('--mirror writes refs/heads, --subpath fetches one subtree and leaves the commit partial, --commit-metadata-only only the commit', async (t) => {
+  if (!(await needTools(t, 'ostree'))) return;
+  const dir = await tempDir(t);
+  const { repo, v2, ref } = await makeTwoCommits(dir);
+  await ostree('summary', `--repo=${repo}`, '-u');
+  const server = await plainStaticServer(repo);
+  t.after(() => server.close());
+
+  const m = await client(dir, 'mirror', server.url, undefined);
+  await pullFrom(m, [ref], { mirror: true, disableStaticDeltas: true });
+  assert.equal(await m.store.readRef(ref), v2);
+  assert.equal(await m.store.readRef(ref, 'origin'), undefined);
+
+  const s = await client(dir, 'sub', server.url, undefined);
+  const r = await pullFrom(s, [ref], { subpaths: ['/usr/etc'] });
+  assert.equal(r.contentFetched, 1, 'only usr/etc/hostname');
+  assert.equal(await s.store.isPartial(v2), true);
+  await ostree('checkout', `--repo=${s.path}`, '-U', `--subpath=/usr/etc`, v2, join(dir, 'etc-co'));
+  assert.equal(await readFile(join(dir, 'etc-co', 'hostname'), 'utf8'), 'berth\n');
+
+  const c = await client(dir, 'meta', server.url, undefined);
+  const meta = await pullFrom(c, [ref], { commitMetadataOnly: true });
+  assert.equal(meta.metadataFetched, 1);
+  assert.equal(await c.store.has('commit', v2), true);
+  assert.equal(await c.store.isPartial(v2), true);
+  // a later full pull completes it
+  await pullFrom(c, [ref]);
+  assert.equal(await c.store.isPartial(v2), false);
+  await ostree('fsck', `--repo=${c.path}`);
+});
