@@ -16,7 +16,12 @@ import type { Sysroot } from './sysroot.js';
 import { removeTree } from './tree-ops.js';
 
 export interface CleanupOptions {
-  readonly prune?: boolean;
+  /**
+   * Prune unreachable objects from the repo: always (`true`, `ostree admin cleanup`), or only when
+   * a commit lost its last deployment ref here (`'if-dropped'`, after a deploy: re-deploying a
+   * commit frees nothing, and a full reachability walk of a 27k-file commit costs seconds).
+   */
+  readonly prune?: boolean | 'if-dropped';
 }
 
 export interface CleanupResult {
@@ -104,7 +109,9 @@ export async function cleanup(sysroot: Sysroot, options: CleanupOptions = {}): P
       await sysroot.failpoint(`cleanup:ref-delete:${ref}`);
       await repo.setRef(ref, undefined);
     }
-    if (options.prune === true && repo.prune !== undefined) {
+    const wanted = new Set(want.values());
+    const dropped = [...have.values()].some((c) => !wanted.has(c));
+    if ((options.prune === true || (options.prune === 'if-dropped' && dropped)) && repo.prune !== undefined) {
       await sysroot.failpoint('cleanup:prune');
       pruned = await repo.prune();
     }

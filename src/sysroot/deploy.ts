@@ -231,6 +231,6 @@ export async function deploy(sysroot: Sysroot, options: DeployOptions): Promise<
   const list = planSimpleWrite(sysroot, tree.deployment, merge, options);
   const written = await writeDeployments(sysroot, list);
   let next = written.sysroot;
-  if (options.noCleanup !== true) next = (await cleanup(next, { prune: options.prune ?? true })).sysroot;
+  if (options.noCleanup !== true) next = (await cleanup(next, { prune: (options.prune ?? true) ? 'if-dropped' : false })).sysroot;
   return { ...written, sysroot: next, deployment: tree.deployment, etc: tree.etc };
 }
