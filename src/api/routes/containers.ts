@@ -132,7 +132,7 @@ async function attach(engine: ContainerEngine, ctx: RouteContext): Promise<void>
   }
 }
 
-/** How long the monitor gets to remove an exited --rm container before the API does it. */
+/** Before a second attempt at removing an exited --rm container. */
 const AUTO_REMOVE_GRACE_MS = 5000;
 
 /** How long output may still arrive after the container exited before an attach session is ended. */
@@ -148,10 +148,13 @@ async function wait(engine: ContainerEngine, ctx: RouteContext): Promise<void> {
   const result = engine.wait(info.id, condition, controller.signal);
   result.catch(() => undefined);
   if (condition === 'removed' && info.hostConfig.autoRemove === true) {
-    // dockerd removes --rm containers itself; berth's monitor does, and should it fail to (it died, or
-    // could not load the engine) the client would wait forever: remove it here after a grace period.
+    // dockerd removes a --rm container itself as soon as it exits. berth's monitor would too, but only
+    // after a pause and after loading the engine; the daemon has it loaded: remove it right away (the
+    // monitor then finds it gone). A failure is retried once after a grace period.
     engine.wait(info.id, 'next-exit', controller.signal).then(
-      () => setTimeout(() => void engine.remove(info.id, { force: true, volumes: true }).catch(() => undefined), AUTO_REMOVE_GRACE_MS).unref(),
+      () => engine.remove(info.id, { force: true, volumes: true }).catch(() => {
+        setTimeout(() => void engine.remove(info.id, { force: true, volumes: true }).catch(() => undefined), AUTO_REMOVE_GRACE_MS).unref();
+      }),
       () => undefined,
     );
   }
