@@ -16,7 +16,7 @@ import type { Treefile } from '../formats/index.js';
 import { ComposeInstallFailed } from './errors.js';
 
 /** Bump when compose's output for the same inputs changes, so old commits are not mistaken for current. */
-export const COMPOSE_FORMAT = 1;
+export const COMPOSE_FORMAT = 2;
 
 /** Runs `apt-get update` against private state in `stateDir` and returns digests of the Release files. */
 export async function aptIndexDigests(deb822: string, stateDir: string): Promise<Record<string, string>> {

@@ -51,7 +51,7 @@ export interface VmOptions {
   readonly shares?: Readonly<Record<string, string>>;
   /** Extra kernel arguments after the entry's options. */
   readonly extraKargs?: string;
-  /** Whole-VM time limit (default 15 min). */
+  /** Whole-VM time limit (default 60 min). */
   readonly timeoutMs?: number;
   /** Every console byte is also passed here (a log file writer). */
   readonly onConsole?: (text: string) => void;
@@ -89,7 +89,8 @@ export class Vm {
     const argv = [
       'qemu-system-x86_64', '-machine', 'q35', '-accel', 'tcg,thread=multi', '-cpu', 'max',
       '-smp', String(o.cpus ?? 2), '-m', String(o.memoryMiB ?? 2048),
-      '-display', 'none', '-no-reboot', '-monitor', 'none', '-nic', 'none',
+      // No default devices (VGA, CD-ROM, NIC): fewer drivers for udev to load, which under TCG costs minutes.
+      '-nodefaults', '-display', 'none', '-no-reboot', '-monitor', 'none', '-nic', 'none',
       ...(o.firmware
         ? []
         : ['-kernel', kernel, ...(entry.initrd !== undefined ? ['-initrd', initrd] : []), '-append', `${entry.options}${o.extraKargs ? ` ${o.extraKargs}` : ''}`]),
@@ -100,7 +101,7 @@ export class Vm {
     for (const [tag, hostDir] of Object.entries(o.shares ?? {})) {
       argv.push('-virtfs', `local,path=${hostDir},mount_tag=${tag},security_model=none,readonly=on`);
     }
-    const exit = exec(argv, { check: false, pkg: 'qemu-system-x86', timeoutMs: o.timeoutMs ?? 15 * 60_000 });
+    const exit = exec(argv, { check: false, pkg: 'qemu-system-x86', timeoutMs: o.timeoutMs ?? 60 * 60_000 });
     const vm = new Vm(entry, dir, exit);
     for (let i = 0; i < 200 && vm.#socket === undefined; i++) {
       if (vm.#exited) break;
