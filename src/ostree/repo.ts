@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
-import { createReadStream, lstatSync, type Stats } from 'node:fs';
+import { createReadStream, lstatSync, readFileSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
@@ -218,6 +218,34 @@ export class Repo {
     } catch (err) {
       throw new ObjectCorrupt(`Corrupted ${type} object ${checksum}: ${(err as Error).message}`, { checksum, type, reason: 'decode' }, { cause: err });
     }
+  }
+
+  /** Synchronous, verified read of a small metadata object (hot loops such as checkout). */
+  #decodedSync<T>(checksum: string, type: ObjectType, decode: (b: Uint8Array) => T): T {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(this.objectPath(checksum, type));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) throw new ObjectNotFound(`No such metadata object ${checksum}.${type}`, { checksum, type }, { cause: err });
+      throw err;
+    }
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (actual !== checksum) {
+      throw new ObjectCorrupt(`Corrupted metadata object; checksum expected='${checksum}' actual='${actual}'`, { checksum, type, reason: 'checksum' });
+    }
+    try {
+      return decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    } catch (err) {
+      throw new ObjectCorrupt(`Corrupted ${type} object ${checksum}: ${(err as Error).message}`, { checksum, type, reason: 'decode' }, { cause: err });
+    }
+  }
+
+  loadDirTreeSync(checksum: string): DirTree {
+    return this.#decodedSync(checksum, 'dirtree', decodeDirTree);
+  }
+
+  loadDirMetaSync(checksum: string): DirMeta {
+    return this.#decodedSync(checksum, 'dirmeta', decodeDirMeta);
   }
 
   loadCommit(checksum: string): Promise<Commit> {

@@ -63,6 +63,16 @@ export function setXattrSync(path: string, name: string, value: Uint8Array): voi
   }
 }
 
+export function getXattrSync(path: string, name: string): Uint8Array | undefined {
+  try {
+    const b = getAttributeSync(path, name);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  } catch (err) {
+    if (isErrno(err, 'ENODATA') || isErrno(err, 'ENOTSUP') || isErrno(err, 'EOPNOTSUPP')) return undefined;
+    throw err;
+  }
+}
+
 export async function getXattr(path: string, name: string): Promise<Uint8Array | undefined> {
   try {
     const b = await getAttribute(path, name);
