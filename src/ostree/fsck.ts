@@ -115,7 +115,8 @@ export async function fsckRepo(reader: RepoReader, options: FsckOptions, report:
       report({ type: 'progress', done, total });
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));
+  // Archive objects are inflated in the thread pool: a few at a time keep both cores busy.
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? (reader.mode === 'archive' ? 4 : 8)) }, worker));
   if (failure !== undefined) throw failure;
   if (partial > 0) report({ type: 'partial-not-verified', count: partial });
   if (missing > 0 || corrupt > 0) {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, readlink, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { inflateRaw, inflateRawSync } from 'node:zlib';
+import { createInflateRaw, inflateRaw, inflateRawSync } from 'node:zlib';
 import { getAttribute, getAttributeSync, listAttributes } from 'fs-xattr';
 import { isErrno } from '../core/index.js';
 import {
@@ -189,19 +189,35 @@ export class RepoReader {
     try {
       const st = fstatSync(fd);
       if (this.isArchive) {
-        const raw = readWhole(fd, st.size);
-        checkArchiveHeaderSize(raw);
+        // Small objects are read whole; big ones are inflated as a stream so that memory stays
+        // bounded whatever the file sizes (a 60 MB file would otherwise be held twice).
+        const streamed = st.size > STREAM_ABOVE;
+        const raw = streamed ? readHead(fd, st.size) : readWhole(fd, st.size);
+        checkArchiveHeaderSize(raw, st.size);
         const decoded = decodeArchiveHeader(raw);
         header = decoded.header;
         hash.update(fileStreamPrefix(header));
         if ((header.mode & S_IFMT) === S_IFREG) {
-          const compressed = raw.subarray(decoded.contentOffset);
-          const content = compressed.length === 0 ? new Uint8Array(0)
-            : compressed.length < 65536 ? inflateRawSync(compressed) : await inflateRawAsync(compressed);
-          if (content.length !== decoded.size) {
-            throw new RangeError(`Corrupted archive file; size ${content.length} does not match header size ${decoded.size}`);
+          let length = 0;
+          if (streamed) {
+            const inflater = createInflateRaw();
+            const source = createReadStream(p, { start: decoded.contentOffset, highWaterMark: 1 << 20 });
+            source.pipe(inflater);
+            source.on('error', (err) => inflater.destroy(err));
+            for await (const chunk of inflater) {
+              hash.update(chunk as Buffer);
+              length += (chunk as Buffer).length;
+            }
+          } else {
+            const compressed = raw.subarray(decoded.contentOffset);
+            const content = compressed.length === 0 ? new Uint8Array(0)
+              : compressed.length < 65536 ? inflateRawSync(compressed) : await inflateRawAsync(compressed);
+            hash.update(content);
+            length = content.length;
           }
-          hash.update(content);
+          if (length !== decoded.size) {
+            throw new RangeError(`Corrupted archive file; size ${length} does not match header size ${decoded.size}`);
+          }
         }
         return { header, actual: hash.digest('hex') };
       }
@@ -409,9 +425,28 @@ function missingMeta(checksum: string): Error {
   return new ObjectUnreadable(`Opening content object ${checksum}: fgetxattr(user.ostreemeta): No data available`, { checksum, reason: 'no user.ostreemeta' });
 }
 
-/** ostree's check before it parses a `.filez` header. */
-function checkArchiveHeaderSize(raw: Uint8Array): void {
-  if (raw.length < 8) throw new ObjectUnreadable(`File header size 0 exceeds size ${raw.length}`, { checksum: '', reason: 'header' });
+/** Archive objects above this size are inflated as a stream. */
+const STREAM_ABOVE = 1 << 20;
+
+/** ostree's check before it parses a `.filez` header (`fileSize`: the whole object's size). */
+function checkArchiveHeaderSize(raw: Uint8Array, fileSize: number): void {
+  if (raw.length < 8) throw new ObjectUnreadable(`File header size 0 exceeds size ${fileSize}`, { checksum: '', reason: 'header' });
   const len = new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getUint32(0, false);
-  if (8 + len > raw.length) throw new ObjectUnreadable(`File header size ${len} exceeds size ${raw.length}`, { checksum: '', reason: 'header' });
+  if (8 + len > fileSize) throw new ObjectUnreadable(`File header size ${len} exceeds size ${fileSize}`, { checksum: '', reason: 'header' });
+}
+
+/** The framed header of a `.filez` (length word, padding, header), without the content. */
+function readHead(fd: number, fileSize: number): Buffer {
+  const first = Buffer.alloc(8);
+  readSync(fd, first, 0, 8, 0);
+  const len = first.readUInt32BE(0);
+  const n = Math.min(fileSize, 8 + len);
+  const buf = Buffer.allocUnsafe(n);
+  let pos = 0;
+  for (let guard = 0; pos < n && guard < 1e6; guard++) {
+    const r = readSync(fd, buf, pos, n - pos, pos);
+    if (r === 0) break;
+    pos += r;
+  }
+  return buf.subarray(0, pos);
 }
