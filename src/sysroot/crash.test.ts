@@ -1,6 +1,7 @@
-// Fault injection: fail every write step of deploy, bootlink-only redeploy, rollback, cleanup and
-// finalize in turn, then check the sysroot still boots the old or the new default, with every
-// boot entry pointing at a complete deployment, and that the real ostree still reads it.
+// Fault injection: fail every write step of deploy, bootlink-only redeploy, rollback, cleanup,
+// finalize, automatic rollback and kargs edit-in-place in turn, then check the sysroot still boots
+// the old or the new default, with every boot entry pointing at a complete deployment, and that
+// the real ostree still reads it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fsp from 'node:fs/promises';
@@ -8,7 +9,7 @@ import * as path from 'node:path';
 import { needRoot, needTools } from '../core/test-support.js';
 import { exec } from '../core/index.js';
 import { blsGet, originForRefspec, parseBlsEntry } from '../formats/index.js';
-import { cleanup, deploy, finalizeStaged, InjectedFault, BerthRepo, stage, Sysroot, writeDeployments, type Failpoint, type SysrootOptions } from './index.js';
+import { bootCheck, cleanup, deploy, finalizeStaged, InjectedFault, BerthRepo, markTentative, setKargsInPlace, stage, Sysroot, writeDeployments, type Failpoint, type SysrootOptions } from './index.js';
 import { makeTree, ostreeAdmin, ostreeCommit, ostreeSysroot, tmpfsDir } from './testing.js';
 
 interface Env {
@@ -89,7 +90,7 @@ async function faultEvery(base: string, scratch: string, name: string, op: Op, a
   return steps;
 }
 
-test('a fault at any write step of deploy, redeploy, rollback, cleanup and finalize leaves the old or new default bootable', async (t) => {
+test('a fault at any write step of deploy, redeploy, rollback, cleanup, finalize, auto-rollback and kargs leaves the old or new default bootable', async (t) => {
   if (!needRoot(t) || !(await needTools(t, 'ostree', 'chattr', 'cp'))) return;
   const dir = await tmpfsDir(t, '1g');
   const tplRoot = path.join(dir, 'tpl');
@@ -150,6 +151,28 @@ test('a fault at any write step of deploy, redeploy, rollback, cleanup and final
     const r = await finalizeStaged(await Sysroot.load(opts(root, { cmdline, failpoint: fp })));
     assert.ok(r !== undefined);
   }, [`${v1}.0`, `${v2}.0`])).length;
+
+  // 6. automatic rollback: a tentative v2, booted, fails its (only) allowed boot.
+  const base6 = path.join(dir, 'base6');
+  await copyEnv(base3, base6);
+  const cmdline6 = await defaultEntryOptions(path.join(base6, 'sysroot'));
+  {
+    const s = await Sysroot.load(opts(base6, { cmdline: cmdline6 }));
+    await markTentative(s, s.deployments[1], 1);
+  }
+  const failing = [{ name: 'always-fails', run: async () => ({ ok: false, detail: 'down' }) }];
+  covered.autoRollback = (await faultEvery(base6, scratch, 'auto-rollback', async (root, fp) => {
+    const r = await bootCheck(await Sysroot.load(opts(root, { cmdline: cmdline6, failpoint: fp })), { checks: failing });
+    assert.equal(r.kind, 'rolled-back');
+  }, [`${v2}.0`, `${v1}.0`])).length;
+
+  // 7. kargs edit-in-place: each entry replaced atomically, so any mix of old and new is bootable.
+  const base7 = path.join(dir, 'base7');
+  await copyEnv(base3, base7);
+  covered.kargsInPlace = (await faultEvery(base7, scratch, 'kargs', async (root, fp) => {
+    const s = await Sysroot.load(opts(root, { failpoint: fp }));
+    for (const d of s.deployments) await setKargsInPlace(s, d, `${d.kargs} quiet`);
+  }, [`${v2}.0`])).length;
 
   const total = Object.values(covered).reduce((a, b) => a + b, 0);
   t.diagnostic(`fault-injection steps covered: ${total} (${JSON.stringify(covered)})`);
