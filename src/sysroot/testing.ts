@@ -12,7 +12,13 @@ export async function tmpfsDir(t: TestContext, size = '512m'): Promise<string> {
   const dir = await fsp.mkdtemp(path.join(tmpdir(), 'berth-sysroot-'));
   await exec(['mount', '-t', 'tmpfs', '-o', `size=${size}`, `berth-${randomBytes(4).toString('hex')}`, dir]);
   t.after(async () => {
-    await exec(['umount', dir], { check: false });
+    // A socket or process a test left in the tmpfs can hold it busy for a moment: retry
+    // (bounded), then detach it lazily rather than leak the mount.
+    for (let i = 0; i < 10; i++) {
+      if ((await exec(['umount', dir], { check: false })).exitCode === 0) break;
+      if (i === 9) await exec(['umount', '--lazy', dir], { check: false });
+      else await new Promise((r) => setTimeout(r, 100));
+    }
     await fsp.rmdir(dir).catch(() => undefined);
   });
   return dir;

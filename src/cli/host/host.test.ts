@@ -6,7 +6,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import * as http from 'node:http';
-import { needRoot, needTools } from '../../core/test-support.js';
+import { needRoot, needTools, tempDir } from '../../core/test-support.js';
 import { blsGet, parseBlsEntry } from '../../formats/index.js';
 import { sysrootTesting } from '../../sysroot/index.js';
 
@@ -101,7 +101,7 @@ test('host upgrade makes a tentative default; failing health checks roll it back
   await runHost([`--sysroot=${S}`, 'kargs'], c.ctx);
   assert.equal(c.out(), 'root=/dev/vda2 rw quiet\n');
   // Boot the new (tentative) default; berthd answers on its socket, so the boot is good.
-  const socket = path.join(dir, 'run-berthd.sock');
+  const socket = path.join(await tempDir(t), 'berthd.sock'); // outside the tmpfs, so it never holds it busy
   const server = http.createServer((_req, res) => res.end('OK'));
   await new Promise<void>((r) => server.listen(socket, r));
   t.after(() => new Promise<void>((r) => server.close(() => r())));
