@@ -90,7 +90,7 @@ async function checkoutDir(ctx: Ctx, treeChecksum: string, metaChecksum: string,
       fs.rmSync(dest, { force: true });
       fs.mkdirSync(dest, { mode: 0o700 });
     } else if (!st.isDirectory() && (ctx.options.unionAdd ?? false)) return; // --union-add keeps what is there
-    else throw new CheckoutExists(`mkdirat: File exists: ${dest}`, { path: dest }, { cause: err });
+    else throw new CheckoutExists(`mkdirat: File exists`, { path: dest }, { cause: err });
   }
   // Files in order, synchronously where possible (hardlinks: one or two syscalls each).
   for (const f of tree.files) {

@@ -79,7 +79,7 @@ class TextParser {
       const t = parseType(this.#typeString());
       return this.value(t);
     }
-    const word = /^[a-z]+/.exec(this.#s.slice(this.#i))?.[0];
+    const word = /^[a-z]+[0-9]*/.exec(this.#s.slice(this.#i))?.[0];
     if (word !== undefined && word in KEYWORD_TYPES && /\s/.test(this.#s[this.#i + word.length] ?? '')) {
       this.#i += word.length;
       return this.value(parseType(KEYWORD_TYPES[word]!));
