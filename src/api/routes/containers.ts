@@ -125,11 +125,30 @@ async function attach(engine: ContainerEngine, ctx: RouteContext): Promise<void>
       () => undefined,
     );
   }
+  const session = joinStreams(streams, conn, { detachKeys: parseDetachKeys(q.get('detachKeys')) });
+  const sessions = attachSessions.get(info.id) ?? new Set<Promise<void>>();
+  attachSessions.set(info.id, sessions);
+  sessions.add(session);
   try {
-    await joinStreams(streams, conn, { detachKeys: parseDetachKeys(q.get('detachKeys')) });
+    await session;
   } finally {
     watcher.abort();
+    sessions.delete(session);
+    if (sessions.size === 0) attachSessions.delete(info.id);
   }
+}
+
+/**
+ * Attach sessions in progress per container id. Removing an exited --rm container waits for them: an
+ * attach that has not caught the container running replays its output from the log, which must
+ * still exist.
+ */
+const attachSessions = new Map<string, Set<Promise<void>>>();
+
+async function attachedOutputDone(id: string): Promise<void> {
+  const sessions = attachSessions.get(id);
+  if (sessions === undefined || sessions.size === 0) return;
+  await Promise.race([Promise.allSettled([...sessions]), sleep(EXIT_GRACE_MS + 1000)]);
 }
 
 /** Before a second attempt at removing an exited --rm container. */
@@ -152,7 +171,7 @@ async function wait(engine: ContainerEngine, ctx: RouteContext): Promise<void> {
     // after a pause and after loading the engine; the daemon has it loaded: remove it right away (the
     // monitor then finds it gone). A failure is retried once after a grace period.
     engine.wait(info.id, 'next-exit', controller.signal).then(
-      () => engine.remove(info.id, { force: true, volumes: true }).catch(() => {
+      () => attachedOutputDone(info.id).then(() => engine.remove(info.id, { force: true, volumes: true })).catch(() => {
         setTimeout(() => void engine.remove(info.id, { force: true, volumes: true }).catch(() => undefined), AUTO_REMOVE_GRACE_MS).unref();
       }),
       () => undefined,
