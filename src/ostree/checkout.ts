@@ -95,9 +95,9 @@ async function checkoutDir(ctx: Ctx, treeChecksum: string, metaChecksum: string,
   // Files in order, synchronously where possible (hardlinks: one or two syscalls each).
   for (const f of tree.files) {
     if (ctx.files % 512 === 511) await new Promise<void>((resolve) => setImmediate(resolve)); // stay responsive
-    await checkoutFile(ctx, f.checksum, path.join(dest, f.name));
+    await checkoutFile(ctx, f.checksum, `${dest}/${f.name}`);
   }
-  for (const d of tree.dirs) await checkoutDir(ctx, d.treeChecksum, d.metaChecksum, path.join(dest, d.name), false);
+  for (const d of tree.dirs) await checkoutDir(ctx, d.treeChecksum, d.metaChecksum, `${dest}/${d.name}`, false);
   // Metadata last, so a read-only directory can still be filled.
   if (created || isRoot || (ctx.options.union ?? false)) {
     if (!(ctx.options.userMode ?? false)) {
@@ -123,8 +123,8 @@ async function checkoutFile(ctx: Ctx, checksum: string, dest: string): Promise<v
     }
   }
   // bare-user stores symlinks as regular files: those are recreated, never hardlinked.
-  if (ctx.canHardlink && (ctx.repo.mode !== 'bare-user' || !isBareUserSymlinkSync(ctx.repo.objectPath(checksum, 'file')))) {
-    const src = ctx.repo.objectPath(checksum, 'file');
+  if (ctx.canHardlink && (ctx.repo.mode !== 'bare-user' || !isBareUserSymlinkSync(ctx.repo.trustedObjectPath(checksum, 'file')))) {
+    const src = ctx.repo.trustedObjectPath(checksum, 'file');
     try {
       fs.linkSync(src, dest);
       ctx.hardlinked += 1;

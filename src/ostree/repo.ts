@@ -240,12 +240,19 @@ export class Repo {
     }
   }
 
+  // The checksum is verified first, so these skip GVariant's normal-form re-encode (as ostree
+  // trusts local objects on load); names and modes are still validated.
   loadDirTreeSync(checksum: string): DirTree {
-    return this.#decodedSync(checksum, 'dirtree', decodeDirTree);
+    return this.#decodedSync(checksum, 'dirtree', (b) => decodeDirTree(b, { requireNormal: false }));
   }
 
   loadDirMetaSync(checksum: string): DirMeta {
-    return this.#decodedSync(checksum, 'dirmeta', decodeDirMeta);
+    return this.#decodedSync(checksum, 'dirmeta', (b) => decodeDirMeta(b, { requireNormal: false }));
+  }
+
+  /** objectPath() for checksums that came out of a verified dirtree: no re-validation, plain concatenation. */
+  trustedObjectPath(checksum: string, type: ObjectType): string {
+    return `${this.path}/objects/${checksum.slice(0, 2)}/${checksum.slice(2)}.${type}${type === 'file' && this.mode === 'archive' ? 'z' : ''}`;
   }
 
   loadCommit(checksum: string): Promise<Commit> {

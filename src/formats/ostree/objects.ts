@@ -1,4 +1,4 @@
-import { decodeGVariant, encodeGVariant, parseType, type GVariantValue, type VardictEntries, type Variant } from '../gvariant/index.js';
+import { decodeGVariant, encodeGVariant, parseType, type DecodeOptions, type GVariantValue, type VardictEntries, type Variant } from '../gvariant/index.js';
 import { bytesToHex, checksumFromBytes, checksumToBytes } from './checksum.js';
 import { OstreeBadFilename, OstreeBadMode, OstreeBadObject } from './errors.js';
 
@@ -99,8 +99,9 @@ export function encodeDirMeta(meta: DirMeta): Uint8Array {
   return encodeGVariant(DIRMETA_TYPE, [bswap32(meta.uid), bswap32(meta.gid), bswap32(meta.mode), encodeXattrs(meta.xattrs)]);
 }
 
-export function decodeDirMeta(bytes: Uint8Array): DirMeta {
-  const [uid, gid, mode, xattrs] = decodeGVariant(DIRMETA_TYPE, bytes) as [number, number, number, GVariantValue];
+/** `options.requireNormal: false` skips the normal-form check (for bytes whose checksum was just verified). */
+export function decodeDirMeta(bytes: Uint8Array, options?: DecodeOptions): DirMeta {
+  const [uid, gid, mode, xattrs] = decodeGVariant(DIRMETA_TYPE, bytes, options) as [number, number, number, GVariantValue];
   const meta = { uid: bswap32(uid), gid: bswap32(gid), mode: bswap32(mode), xattrs: decodeXattrs(xattrs, 'dirmeta') };
   validateDirMode(meta.mode);
   return meta;
@@ -143,8 +144,8 @@ export function encodeDirTree(tree: DirTree): Uint8Array {
   ]);
 }
 
-export function decodeDirTree(bytes: Uint8Array): DirTree {
-  const [files, dirs] = decodeGVariant(DIRTREE_TYPE, bytes) as [[string, Uint8Array][], [string, Uint8Array, Uint8Array][]];
+export function decodeDirTree(bytes: Uint8Array, options?: DecodeOptions): DirTree {
+  const [files, dirs] = decodeGVariant(DIRTREE_TYPE, bytes, options) as [[string, Uint8Array][], [string, Uint8Array, Uint8Array][]];
   const seen = new Set<string>();
   const check = (name: string): void => {
     validateFilename(name);
