@@ -82,7 +82,7 @@ async function fetchBlobOnce(store: ImageStore, client: RegistryClient, repo: st
     if (opened === undefined) return; // another process finished it
     let writer = opened;
     try {
-      let { stream, partial } = await client.getBlob(repo, desc.digest, writer.offset);
+      const { stream, partial } = await client.getBlob(repo, desc.digest, writer.offset);
       if (writer.offset > 0 && !partial) {
         await writer.abort();
         writer = await store.content.openWriter(ref, { restart: true });
@@ -95,7 +95,6 @@ async function fetchBlobOnce(store: ImageStore, client: RegistryClient, repo: st
           progress?.({ status: 'Downloading', id, progressDetail: { current: writer.offset, total: desc.size } });
         }
       }
-      stream = undefined as never;
       progress?.({ status: 'Verifying Checksum', id, progressDetail: {} });
       await writer.commit({ digest: desc.digest, size: desc.size });
       progress?.({ status: 'Download complete', id, progressDetail: {} });

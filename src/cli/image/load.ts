@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { InvalidArgument } from '../../core/index.js';
 import type { CommandContext } from '../context.js';
-import { bool, parseFlags, str } from '../container/flags.js';
+import { parseFlags, str } from '../container/flags.js';
 import { openStore } from './common.js';
 
 /** `berth load [-i FILE] [-q]`: a docker-archive (any of the three layouts) or OCI archive, plain or compressed. */
@@ -19,6 +19,6 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
     if (l.tags.length === 0) ctx.stdout.write(`Loaded image ID: ${l.id}\n`);
     for (const t of l.tags) ctx.stdout.write(`Loaded image: ${t}\n`);
   }
-  void bool(values.quiet);
+  // -q only silences progress, which load does not print; the "Loaded image" lines stay, as with docker
   return 0;
 }

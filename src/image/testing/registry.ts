@@ -2,7 +2,7 @@
 // with its own storage dir and config, stopped by pid. It uses child_process.spawn directly because
 // it is a long-lived peer process that exec() (run to completion) cannot hold; only tests use it.
 import { spawn } from 'node:child_process';
-import { createHash, createSign, randomBytes } from 'node:crypto';
+import { createSign, randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import * as path from 'node:path';
@@ -66,7 +66,6 @@ async function startTokenServer(dir: string): Promise<{ server: Server; realm: s
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
-  void createHash;
   return { server, realm: `http://127.0.0.1:${port}/token`, certPath };
 }
 
