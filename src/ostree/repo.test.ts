@@ -147,3 +147,15 @@ test('content objects are written crash-safely: staged under tmp/, then renamed 
   for (const name of await listAll(path.join(dir, 'repo/objects'))) assert.ok(!name.includes('.tmp'), name);
   assert.equal(await fsp.readFile(path.join(dir, 'repo/refs/heads/main'), 'utf8'), `${await repo.readRef('main')}\n`);
 });
+
+test('a staging dir left by a dead transaction is removed once older than core.tmp-expiry-secs', async (t) => {
+  const { repo, dir, tree } = await smallRepo(t);
+  const stale = path.join(dir, 'repo/tmp/staging-deadbeef');
+  const fresh = path.join(dir, 'repo/tmp/staging-alive');
+  await fsp.mkdir(path.join(stale, 'ab'), { recursive: true });
+  await fsp.mkdir(fresh);
+  const old = new Date(Date.now() - 2 * 86400 * 1000);
+  await fsp.utimes(stale, old, old);
+  await commitTree(repo, { trees: [{ kind: 'dir', path: tree }], branch: 'again', timestamp: 3 });
+  assert.deepEqual((await fsp.readdir(path.join(dir, 'repo/tmp'))).filter((n) => n.startsWith('staging-')), ['staging-alive']);
+});

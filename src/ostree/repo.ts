@@ -476,9 +476,34 @@ export class Repo {
     await exec(['sync', '-f', path.join(this.path, 'tmp')], { pkg: 'coreutils' });
   }
 
-  newStagingDir(): Promise<string> {
+  async newStagingDir(): Promise<string> {
+    await this.#expireStaging();
     const dir = path.join(this.path, 'tmp', `staging-${randomBytes(8).toString('hex')}`);
-    return fsp.mkdir(dir, { recursive: true, mode: 0o775 }).then(() => dir);
+    await fsp.mkdir(dir, { recursive: true, mode: 0o775 });
+    return dir;
+  }
+
+  /**
+   * Staging dirs of transactions that died (crash, kill) are removed once older than
+   * `core.tmp-expiry-secs` (default one day), as ostree does; live ones are far younger.
+   */
+  async #expireStaging(): Promise<void> {
+    const tmp = path.join(this.path, 'tmp');
+    const expiry = (this.#config.getInteger('core', 'tmp-expiry-secs') ?? 86400) * 1000;
+    let names: string[];
+    try {
+      names = await fsp.readdir(tmp);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return;
+      throw err;
+    }
+    const now = Date.now();
+    for (const name of names) {
+      if (!name.startsWith('staging-')) continue;
+      const p = path.join(tmp, name);
+      const st = await fsp.lstat(p).catch(() => undefined);
+      if (st?.isDirectory() === true && now - st.mtimeMs > expiry) await fsp.rm(p, { recursive: true, force: true });
+    }
   }
 
   async fsyncObjectDirs(prefixes: Iterable<string>): Promise<void> {
