@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { isErrno, writeFileAtomic } from '../core/index.js';
 import {
-  allocateAddress, appendEvent, boundingCapabilities, buildSpec, emptyState, endpointCounters, ensureBridge,
+  allocateAddress, appendEvent, boundingCapabilities, MONITOR_MAIN, buildSpec, emptyState, endpointCounters, ensureBridge,
   execArgv, gatewayOf, hardRlimits, hostDevices, isCgroupV2, kernelRelease, macForIp, netnsName, netnsPath, nowRfc3339,
   parseSubnet, readJsonLog, releaseAddress, resolveRuntime, resolveUser, runtimeDelete, runtimeKill, runtimePs, runtimeState,
   selinuxEnabled, setupEndpoint, STOP_REQUESTED, teardownEndpoint, withPty, ZERO_TIME, type MonitorConfig, type MonitorState,
@@ -31,7 +31,6 @@ import {
 import type { ImageBackend } from './images.js';
 import { isValidName, mergeEnv, parseBind } from './options.js';
 import { humanDuration } from './render.js';
-import { copyFromDir, copyToDir } from './tar-copy.js';
 import type {
   AttachOptions, AttachStreams, ContainerCreateOptions, ContainerInfo, ContainerMount, ContainerState, ContainerStatus,
   ContainerSummary, EngineEvent, EngineOptions, EventsOptions, ExecInfo, ExecOptions, ExecSession, HostConfig, ListOptions,
@@ -483,7 +482,7 @@ export class Engine implements ContainerEngine {
       throw err;
     }
     const publishIp = this.#options.defaultPublishIp ?? '127.0.0.1';
-    const monitor: MonitorConfig = {
+    const monitor: MonitorConfig & { hooksModule: string } = {
       id,
       name: rec.name,
       image: rec.imageRef,
@@ -501,6 +500,7 @@ export class Engine implements ContainerEngine {
       autoRemove: rec.hostConfig.autoRemove ?? false,
       ports: (rec.hostConfig.portBindings ?? []).map((p) => ({ hostIp: p.hostIp || publishIp, hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol, targetIp: rec.network.ip })),
       labels: rec.config.labels,
+      hooksModule: fileURLToPath(new URL('./monitor-hooks.js', import.meta.url)),
     };
     await writeFileAtomic(`${dir}/monitor.json`, JSON.stringify(monitor), { durable: false });
     const result = await pending.go();
@@ -1103,13 +1103,13 @@ export class Engine implements ContainerEngine {
   async copyFrom(ref: string, path: string): Promise<Readable> {
     const id = await this.resolveId(ref);
     const rec = await this.readRecord(id);
-    return copyFromDir(await this.#hostPath(rec, path));
+    return (await import('./tar-copy.js')).copyFromDir(await this.#hostPath(rec, path));
   }
 
   async copyTo(ref: string, path: string, tar: Readable): Promise<void> {
     const id = await this.resolveId(ref);
     const rec = await this.readRecord(id);
-    await copyToDir(await this.#hostPath(rec, path), tar);
+    await (await import('./tar-copy.js')).copyToDir(await this.#hostPath(rec, path), tar);
   }
 
   async rename(ref: string, newName: string): Promise<void> {
@@ -1168,7 +1168,7 @@ interface PendingMonitor {
  * bundle. The monitor waits for "go" on its stdin before reading monitor.json, then reports on fd 3.
  */
 async function spawnMonitor(dir: string): Promise<PendingMonitor> {
-  const main = fileURLToPath(new URL('./monitor-main.js', import.meta.url));
+  const main = MONITOR_MAIN;
   // Detached and in its own session: it must outlive the CLI or daemon that started it.
   const log = await open(`${dir}/monitor.log`, 'a');
   const child = spawn(process.execPath, [...MONITOR_NODE_FLAGS, main, dir], {

@@ -11,7 +11,13 @@ export type { ImageBackend, ImageRunConfig, ResolvedImage } from './images.js';
 export * from './errors.js';
 export * from './options.js';
 export { humanDuration } from './render.js';
-export { copyFromDir, copyToDir } from './tar-copy.js';
+// tar-stream is loaded on first use (a CLI start should not compile it).
+export async function copyFromDir(hostPath: string): Promise<import('node:stream').Readable> {
+  return (await import('./tar-copy.js')).copyFromDir(hostPath);
+}
+export async function copyToDir(destDir: string, tar: import('node:stream').Readable): Promise<void> {
+  return (await import('./tar-copy.js')).copyToDir(destDir, tar);
+}
 export * as testing from './test-support.js';
 export { StoreImages } from './store-images.js';
 import { Engine as EngineClass, defaultRoot as rootDefault } from './engine.js';

@@ -16,6 +16,7 @@ import { appendFileSync, closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import * as net from 'node:net';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from '../core/index.js';
 import { encodeJsonLogLine, formatNanoTime, LineSplitter, type LogStream } from './json-log.js';
@@ -92,6 +93,8 @@ export function appendEvent(eventsPath: string, event: { type: string; action: s
 export const STOP_REQUESTED = 'stop-requested';
 export const ATTACH_SOCKET = 'attach.sock';
 export const MONITOR_PID_FILE = 'monitor.pid';
+/** The monitor's entry script (run with node; see monitor-main.ts). */
+export const MONITOR_MAIN = fileURLToPath(new URL('./monitor-main.js', import.meta.url));
 
 /** Header an attach client sends first (one JSON line), then raw stdin bytes. */
 export interface AttachHeader {

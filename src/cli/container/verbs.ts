@@ -253,7 +253,7 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
     throw err;
   }
   const result = await engine.wait(id, 'not-running');
-  await Promise.race([streams.done, new Promise((r) => setTimeout(r, 2000))]);
+  await Promise.race([streams.done, new Promise((r) => setTimeout(r, 2000).unref())]); // unref: never hold the exit
   if (streams.stdin) ctx.stdin.unpipe(streams.stdin);
   if (restoreRaw) stdinTty.setRawMode(false);
   (ctx.stdin as NodeJS.ReadStream).pause?.();
@@ -300,7 +300,7 @@ export async function start(argv: readonly string[], ctx: CommandContext): Promi
     if (streams.stdin) ctx.stdin.pipe(streams.stdin);
     await engine.start(ref);
     const r = await engine.wait(ref, 'not-running');
-    await Promise.race([streams.done, new Promise((res) => setTimeout(res, 2000))]);
+    await Promise.race([streams.done, new Promise((res) => setTimeout(res, 2000).unref())]);
     return r.statusCode;
   }
   return eachRef(positionals, ctx, async (ref) => void (await engine.start(ref)));
