@@ -66,7 +66,6 @@ export function run(argv: readonly string[], ctx: CommandContext): Promise<numbe
         ...(maxConn !== undefined ? { maxConnections: Number(maxConn) } : {}),
         ...(lowSpeed !== undefined ? { lowSpeedTimeoutMs: Number(lowSpeed) * 1000 } : {}),
       },
-      ...(maxConn !== undefined ? { concurrency: Number(maxConn) } : {}),
       onProgress: reporter.update,
     });
     reporter.finish();

@@ -40,7 +40,7 @@ export interface PullOptions {
   readonly requireStaticDeltas?: boolean;
   /** Pull only these subtrees (`/usr/bin`); the commit stays marked partial. */
   readonly subpaths?: readonly string[];
-  /** Object fetches in flight (default 8). */
+  /** Object tasks (fetch + verify + store) in flight (default 32; HTTP connections are bounded separately). */
   readonly concurrency?: number;
   readonly fetcher?: FetcherOptions;
   readonly onProgress?: (p: PullProgress) => void;
@@ -196,7 +196,8 @@ export async function pull(store: LooseStore, options: PullOptions): Promise<Pul
       };
     }
 
-    const pool = new Pool(options.concurrency ?? 8);
+    // Tasks include local writes; HTTP itself stays bounded by the fetcher (8 connections).
+    const pool = new Pool(options.concurrency ?? 32);
     const cacheDir = join(store.path, 'tmp', 'cache', 'berth-pull');
     await mkdir(cacheDir, { recursive: true });
     const fetchMeta = async (type: 'dirtree' | 'dirmeta' | 'commit', checksum: string): Promise<Uint8Array> => {
