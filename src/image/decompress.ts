@@ -29,7 +29,7 @@ export async function* decompressLayer(source: AsyncIterable<Uint8Array>): Async
   if (kind === 'none') {
     yield* rest();
   } else if (kind === 'gzip') {
-    const gunzip = createGunzip();
+    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
     pipeline(Readable.from(rest()), gunzip, () => undefined);
     for await (const chunk of gunzip) yield chunk as Buffer;
   } else if (kind === 'zstd') {
