@@ -25,12 +25,17 @@ function sh(argv, env = {}) {
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
   return r.stdout;
 }
-function timed(argv, env) {
+/** Wall seconds and CPU seconds (user + sys of the process tree, from /usr/bin/time): wall is noisy on a shared host. */
+function timed(argv, env = {}) {
   const t0 = process.hrtime.bigint();
-  sh(argv, env);
-  return Number(process.hrtime.bigint() - t0) / 1e9;
+  const r = spawnSync('/usr/bin/time', ['-f', 'BERTH-CPU %U %S', ...argv], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
+  const m = /BERTH-CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  return { wall, cpu: m === null ? NaN : Number(m[1]) + Number(m[2]) };
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 
 const work = mkdtempSync(join(tmpdir(), 'berth-bench-image-'));
 const reg = await startTestRegistry(join(work, 'registry'));
@@ -61,20 +66,23 @@ try {
     rmSync(broot, { recursive: true, force: true });
     rmSync(sdir, { recursive: true, force: true });
   }
-  const line = (xs) => xs.map((x) => x.toFixed(2)).join(', ');
-  const r = (a, b) => (median(a) / median(b)).toFixed(2);
+  const line = (xs) => xs.map((x) => x.wall.toFixed(2)).join(', ');
+  const w = (xs) => median(xs.map((x) => x.wall));
+  const c = (xs) => median(xs.map((x) => x.cpu));
+  const load = (await import('node:os')).loadavg()[0].toFixed(1);
   const text = `
 ## Images: berth pull/push vs skopeo copy — ${new Date().toISOString().slice(0, 16)}Z
 
 Command: \`node bench/image.mjs ${runs}\` (docker-registry 2.8 on 127.0.0.1; image = busybox test image + a layer of
 1500 files, ${mb} MB compressed). berth pull = fetch + verify + unpack into snapshots (as root); skopeo copy = fetch
 into an OCI dir (no unpack). push goes to a fresh repository; both tools may mount blobs across repositories
-(berth records where it pulled them from, skopeo keeps a blob-info cache). Whole-process wall time, alternating, ${runs} runs each.
+(berth records where it pulled them from, skopeo keeps a blob-info cache). Whole-process times, alternating,
+${runs} runs each; CPU = user + sys from /usr/bin/time. Load average at the end: ${load} (2 vCPUs).
 
-| operation | berth median s | skopeo median s | ratio | berth runs | skopeo runs |
-|---|---|---|---|---|---|
-| pull | ${median(pullB).toFixed(2)} | ${median(pullS).toFixed(2)} | ${r(pullB, pullS)} | ${line(pullB)} | ${line(pullS)} |
-| push | ${median(pushB).toFixed(2)} | ${median(pushS).toFixed(2)} | ${r(pushB, pushS)} | ${line(pushB)} | ${line(pushS)} |
+| operation | berth wall s | skopeo wall s | wall ratio | berth CPU s | skopeo CPU s | CPU ratio | berth wall runs | skopeo wall runs |
+|---|---|---|---|---|---|---|---|---|
+| pull | ${w(pullB).toFixed(2)} | ${w(pullS).toFixed(2)} | ${(w(pullB) / w(pullS)).toFixed(2)} | ${c(pullB).toFixed(2)} | ${c(pullS).toFixed(2)} | ${(c(pullB) / c(pullS)).toFixed(2)} | ${line(pullB)} | ${line(pullS)} |
+| push | ${w(pushB).toFixed(2)} | ${w(pushS).toFixed(2)} | ${(w(pushB) / w(pushS)).toFixed(2)} | ${c(pushB).toFixed(2)} | ${c(pushS).toFixed(2)} | ${(c(pushB) / c(pushS)).toFixed(2)} | ${line(pushB)} | ${line(pushS)} |
 `;
   appendFileSync(join(root, 'bench/RESULTS.md'), text);
   process.stdout.write(text);
