@@ -278,6 +278,8 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
       child.kill('SIGKILL');
       done = await exited;
     }
+    // A container as short as `true` can run and exit between two polls: the pid file tells it started.
+    if (pid === 0) pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10) || 0;
     if (pid !== 0) {
       started = true;
       for (const [stream, chunk] of early) {
@@ -293,7 +295,7 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
       event(first ? 'start' : 'restart');
       if (first) ready({ pid });
       first = false;
-      done = await exited;
+      done ??= await exited;
     } else {
       // The runtime failed before the container ran: its stderr is the error, not container output.
       const message = Buffer.concat(early.map(([, b]) => b)).toString('utf8').trim() || `exit ${done?.code}`;
