@@ -309,7 +309,18 @@ export function addContainerRoutes(router: Router<RouteHandler>, backend: ApiBac
     if (body !== undefined && body !== null && Object.keys(body as object).length > 0) {
       throw new ApiBadRequest('starting container with non-empty request body was deprecated since API v1.22 and removed in v1.24', {});
     }
-    if (!(await engine.start(ctx.params.id!))) throw new ApiNotModified('Container already started', { id: ctx.params.id! });
+    let started: boolean;
+    try {
+      started = await engine.start(ctx.params.id!);
+    } catch (err) {
+      // dockerd removes a --rm container whose start failed; `docker run --rm` then waits for the removal.
+      const info = await engine.inspect(ctx.params.id!).catch(() => undefined);
+      if (info?.hostConfig.autoRemove === true && !info.state.running) {
+        await engine.remove(info.id, { force: true, volumes: true }).catch(() => undefined);
+      }
+      throw err;
+    }
+    if (!started) throw new ApiNotModified('Container already started', { id: ctx.params.id! });
     sendNoContent(ctx.res);
   });
   router.add('POST', '/containers/{id}/stop', async (ctx) => {
