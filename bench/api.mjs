@@ -27,7 +27,7 @@ const dist = distIndex >= 0 ? args[distIndex + 1] : join(root, 'dist');
 
 const work = mkdtempSync(join(tmpdir(), 'bapi-'));
 const suffix = randomBytes(3).toString('hex');
-const bridge = `bb${suffix}`;
+const bridge = `ba${suffix}`; // "ba": bench/api (bench/run.mjs uses "bb")
 const socket = join(work, 'docker.sock');
 writeFileSync(join(work, 'berth.toml'), `[engine]\nbridge = "${bridge}"\nsubnet = "10.${200 + (parseInt(suffix.slice(0, 2), 16) % 50)}.${parseInt(suffix.slice(2, 4), 16)}.0/24"\n`);
 const env = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: join(work, 'docker-config') };
