@@ -224,7 +224,7 @@ try {
     log(`bench: ${c.id} — ${c.what}`);
     results.push(runCase(c));
     // a partial report after every case, in case a long run has to be stopped
-    writeFileSync(join(work, 'last-run.md'), report(results, trees, `node bench/ostree.mjs ${args.join(' ')}`.trim(), []));
+    writeFileSync(join(work, `last-run-${process.pid}.md`), report(results, trees, `node bench/ostree.mjs ${args.join(' ')}`.trim(), []));
   }
   const profiles = PROFILE ? cases.map((c) => { log(`bench: profiling berth ${c.id}`); return { id: c.id, prof: profileCase(c) }; }) : [];
   const text = report(results, trees, `node bench/ostree.mjs ${args.join(' ')}`.trim(), profiles);
