@@ -96,12 +96,13 @@ test('a composed berth host boots, upgrades to a second compose, and rolls back'
       const failed = await vm.run('systemctl --failed --no-legend; journalctl -b -p err --no-pager | tail -n 30');
       assert.fail(`systemd is ${JSON.stringify(state.output.trim())} after ${label}; failed units and errors:\n${failed.output}`);
     }
-    const mount = await vm.run('mkdir -p /run/berth /mnt/updates && mount -t 9p -o trans=virtio,version=9p2000.L,ro berth /run/berth && mount -t 9p -o trans=virtio,version=9p2000.L,ro updates /mnt/updates');
+    // Not under /run/berth: that is berth's own runtime state directory on the host.
+    const mount = await vm.run('mkdir -p /mnt/berth-checkout /mnt/updates && mount -t 9p -o trans=virtio,version=9p2000.L,ro berth /mnt/berth-checkout && mount -t 9p -o trans=virtio,version=9p2000.L,ro updates /mnt/updates');
     assert.equal(mount.status, 0, mount.output);
     return vm;
   };
   const berthStatus = async (vm: Vm): Promise<HostStatusJson> => {
-    const r = await vm.run('node /run/berth/dist/cli/bin.js host status --json', 10 * 60_000);
+    const r = await vm.run('node /mnt/berth-checkout/dist/cli/bin.js host status --json', 10 * 60_000);
     assert.equal(r.status, 0, r.output);
     return JSON.parse(r.output.slice(r.output.indexOf('{'))) as HostStatusJson;
   };
@@ -121,9 +122,9 @@ test('a composed berth host boots, upgrades to a second compose, and rolls back'
   let status = await berthStatus(vm);
   assert.equal(status.deployments.find((d) => d.booted)?.checksum, v1.checksum);
   lap('boot 1: checks');
-  const up = await vm.run('node /run/berth/dist/cli/bin.js host upgrade', 20 * 60_000);
+  const up = await vm.run('node /mnt/berth-checkout/dist/cli/bin.js host upgrade', 20 * 60_000);
   assert.equal(up.status, 0, up.output);
-  const diff = await vm.run('node /run/berth/dist/cli/bin.js db diff', 10 * 60_000);
+  const diff = await vm.run('node /mnt/berth-checkout/dist/cli/bin.js db diff', 10 * 60_000);
   assert.equal(diff.status, 0, diff.output);
   assert.match(diff.output, /Added:\n\s+less-/, diff.output);
   lap('boot 1: berth host upgrade (pull from the update repository) + db diff');
@@ -137,7 +138,7 @@ test('a composed berth host boots, upgrades to a second compose, and rolls back'
   assert.equal(status.deployments.find((d) => d.booted)?.checksum, v2.checksum);
   assert.deepEqual(status.deployments.map((d) => d.checksum), [v2.checksum, v1.checksum]);
   assert.equal((await vm.run('command -v less')).status, 0, 'the added package is there');
-  const rb = await vm.run('node /run/berth/dist/cli/bin.js host rollback', 10 * 60_000);
+  const rb = await vm.run('node /mnt/berth-checkout/dist/cli/bin.js host rollback', 10 * 60_000);
   assert.equal(rb.status, 0, rb.output);
   lap('boot 2: checks + berth host rollback');
   await reboot(vm);
