@@ -44,12 +44,19 @@ export class StoreImages implements ImageBackend {
 
   async unmountRootfs(containerId: string, containerDir: string): Promise<void> {
     await this.local.unmountRootfs(containerId, containerDir);
+    // The overlay of a store image is mounted under the store, not under containerDir: release it too (its
+    // upper directory stays for the next start).
+    if (await this.#hasStoreRootfs(containerId)) await (await this.store()).releaseRootfs(containerId);
   }
 
   async removeRootfs(containerId: string, containerDir: string): Promise<void> {
     await this.local.removeRootfs(containerId, containerDir);
-    // Only containers made from store images have a rootfs there (ImageStore keeps <root>/image/rootfs/<id>).
-    if (await stat(`${this.root}/image/rootfs/${containerId}`).then(() => true, () => false)) await (await this.store()).removeRootfs(containerId);
+    if (await this.#hasStoreRootfs(containerId)) await (await this.store()).removeRootfs(containerId);
+  }
+
+  /** Only containers made from store images have a rootfs there (ImageStore keeps <root>/image/rootfs/<id>). */
+  #hasStoreRootfs(containerId: string): Promise<boolean> {
+    return stat(`${this.root}/image/rootfs/${containerId}`).then(() => true, () => false);
   }
 
   async list(): Promise<ResolvedImage[]> {
