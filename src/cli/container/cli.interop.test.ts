@@ -131,6 +131,22 @@ test('berth run uses images from src/image\'s store (OCI layout built offline an
   assert.equal(text(await s.berth(['ps', '-aq'])), '');
 });
 
+test('berth inspect falls back to images when no container has the name (docker inspect)', async (t) => {
+  const s = await setup(t);
+  if (!s) return;
+  const { buildBusyboxImage, ImageStore } = await import('../../image/index.js');
+  const built = await buildBusyboxImage({ dir: `${s.te.root}/../img-inspect`, tag: 'localhost/inspect-me:1' });
+  const store = await ImageStore.open({ root: s.te.root });
+  const img = await store.importOciLayout(built.ociDir, { names: ['localhost/inspect-me:1'] });
+  const r = await s.berth(['inspect', '-f', '{{.Id}}', 'localhost/inspect-me:1']);
+  assert.equal(r.exitCode, 0, r.stderr.toString());
+  assert.equal(text(r), `${img.id}\n`);
+  const none = await s.berth(['inspect', 'localhost/absent:1']);
+  assert.equal(none.exitCode, 1);
+  assert.equal(none.stderr.toString(), 'Error: No such object: localhost/absent:1\n');
+  assert.equal((await s.berth(['inspect', '--type', 'container', 'localhost/inspect-me:1'])).exitCode, 1);
+});
+
 test('berth run pulls a missing image from a registry on 127.0.0.1 (docker\'s pull policy "missing")', async (t) => {
   const s = await setup(t);
   if (!s || !(await testing.needTools(t, 'docker-registry'))) return;

@@ -398,16 +398,30 @@ export async function ps(argv: readonly string[], ctx: CommandContext): Promise<
 export async function inspect(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { values: v, positionals } = parseFlags(argv, { format: { type: 'string', short: 'f' }, type: { type: 'string' }, size: { type: 'bool', short: 's' } });
   needArgs(positionals, 'inspect');
-  const engine = (await openEngine(ctx));
+  const type = str(v.type);
+  if (type !== undefined && type !== 'container' && type !== 'image') throw new InvalidArgument(`"${type}" is not a valid value for --type`, { argv });
   const docs: Record<string, unknown>[] = [];
   let failed = false;
+  // Like docker: containers first, then images (the image store is opened only when a name is not a container).
+  const engine = type === 'image' ? undefined : await openEngine(ctx);
   for (const ref of positionals) {
-    try {
-      docs.push(dockerInspect(await engine.inspect(ref)));
-    } catch (err) {
+    if (engine !== undefined) {
+      try {
+        docs.push(dockerInspect(await engine.inspect(ref)));
+        continue;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ENGINE_NO_SUCH_CONTAINER') {
+          failed = true;
+          ctx.stderr.write(`Error: ${(err as Error).message}\n`);
+          continue;
+        }
+      }
+    }
+    const image = type === 'container' ? undefined : await inspectImage(ctx, ref);
+    if (image !== undefined) docs.push(image);
+    else {
       failed = true;
       ctx.stderr.write(`Error: No such object: ${ref}\n`);
-      void err;
     }
   }
   const format = str(v.format);
@@ -416,6 +430,12 @@ export async function inspect(argv: readonly string[], ctx: CommandContext): Pro
     for (const d of docs) ctx.stdout.write(`${tpl.render(d)}\n`);
   } else ctx.stdout.write(`${JSON.stringify(docs, null, 4)}\n`);
   return failed ? 1 : 0;
+}
+
+/** Docker's image inspect object for `ref` from the image store, undefined when there is no such image. */
+async function inspectImage(ctx: CommandContext, ref: string): Promise<Record<string, unknown> | undefined> {
+  const [{ inspectImages }, { openStore }] = await Promise.all([import('../image/inspect.js'), import('../image/common.js')]);
+  return (await inspectImages(await openStore(ctx), [ref])).found[0];
 }
 
 /** --since/--until: RFC 3339, unix seconds, or a duration back from now (10m, 1h30m, 45s). */
