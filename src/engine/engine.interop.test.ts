@@ -309,3 +309,33 @@ test('-t: a TTY container and a TTY exec get a pty (one output stream, CRLF), st
   assert.match(out, /^\/dev\/pts\/\d+\r\n$/);
   await engine.remove(box, { force: true });
 });
+
+test('restore() deletes the runtime state a killed monitor left behind, then recreates the container', async (t) => {
+  if (!(await gate(t))) return;
+  const te = await testEngine(t);
+  const { engine } = te;
+  const { id } = await engine.create({ image: TEST_IMAGE, cmd: ['sleep', '300'], host: { restartPolicy: { name: 'always', maximumRetryCount: 0 } } });
+  await engine.start(id);
+  const before = await engine.inspect(id);
+  const state = JSON.parse(await readFile(`${engine.containerDir(id)}/state.json`, 'utf8')) as { monitorPid: number };
+  process.kill(state.monitorPid, 'SIGKILL'); // the container process and crun's state stay behind
+  await waitFor(async () => (await engine.inspect(id)).state.status === 'exited', 'monitor loss noticed');
+  const notes: string[] = [];
+  const other = new Engine(new LocalImages(te.root), { root: te.root, runRoot: engine.runRoot, bridge: te.bridge, subnet: te.subnet, onNote: (n) => notes.push(n) });
+  assert.deepEqual(await other.restore(), [id], notes.join('\n'));
+  const after = await other.inspect(id);
+  assert.equal(after.state.status, 'running');
+  assert.notEqual(after.state.pid, before.state.pid);
+  await waitFor(async () => { try { process.kill(before.state.pid, 0); return false; } catch { return true; } }, 'the old process gone');
+  await other.remove(id, { force: true });
+});
+
+test('start errors do not carry the "Error response from daemon:" prefix the API and CLI add', async (t) => {
+  if (!(await gate(t))) return;
+  const { engine } = await testEngine(t);
+  const { id } = await engine.create({ image: TEST_IMAGE, cmd: ['/does-not-exist'] });
+  await assert.rejects(engine.start(id), (err: Error) => {
+    assert.match(err.message, /^failed to create task for container /);
+    return true;
+  });
+});

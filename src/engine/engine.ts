@@ -467,9 +467,10 @@ export class Engine implements ContainerEngine {
     const dir = this.containerDir(id);
     await unlink(`${dir}/${STOP_REQUESTED}`).catch(() => undefined);
     const rt = await this.#runtime(rec.runtime);
-    // After an unclean end (monitor killed, crash) a leftover runtime container would block `run`.
-    const raw = JSON.parse(await readFile(`${dir}/state.json`, 'utf8').catch(() => '{}')) as Partial<MonitorState>;
-    if ((raw.status === 'running' || raw.status === 'restarting') && (await runtimeState(rt, id))) await runtimeDelete(rt, id);
+    // After an unclean end (monitor killed, crash) a leftover runtime container would block `run`. The state
+    // file may already say `exited` (restore() and others persist readState's correction), so any container
+    // that ran before is checked; a never-started one (`created`) cannot have runtime state.
+    if (state.status !== 'created' && (await runtimeState(rt, id))) await runtimeDelete(rt, id);
     await mkdir(this.runDir(id), { recursive: true });
     const pending = await spawnMonitor(dir);
     let bundle: string;
@@ -507,7 +508,7 @@ export class Engine implements ContainerEngine {
     if ('error' in result) {
       const log = (await readFile(`${dir}/monitor.log`, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n');
       if (log) result.error += ` (monitor log: ${log})`;
-      throw new StartFailed(`Error response from daemon: failed to create task for container ${id.slice(0, 12)}: ${result.error}`, { id });
+      throw new StartFailed(`failed to create task for container ${id.slice(0, 12)}: ${result.error}`, { id });
     }
     return true;
   }
