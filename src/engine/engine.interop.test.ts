@@ -339,3 +339,30 @@ test('start errors do not carry the "Error response from daemon:" prefix the API
     return true;
   });
 });
+
+test('attach ends promptly when its container is removed or stays exited (no 5-minute poll)', async (t) => {
+  if (!(await gate(t))) return;
+  const { engine } = await testEngine(t);
+  const { id: created } = await engine.create({ image: TEST_IMAGE, cmd: ['true'] });
+  const a = await engine.attach(created, { stdout: true, stderr: true });
+  await engine.remove(created, { force: true });
+  assert.equal(await Promise.race([a.done.then(() => 'done'), sleep(5000).then(() => 'polling')]), 'done');
+  const r = await runIt(engine, { cmd: ['echo', 'ran'] });
+  assert.equal(r.out, 'ran\n');
+  const b = await engine.attach(r.id, { stdout: true, stderr: true }); // exited, and nobody starts it
+  assert.equal(await Promise.race([b.done.then(() => 'done'), sleep(20_000).then(() => 'polling')]), 'done');
+  b.close();
+});
+
+test('stdin EOF on an attach session closes only the container stdin: output continues until the exit (run -i)', async (t) => {
+  if (!(await gate(t))) return;
+  const { engine } = await testEngine(t);
+  const { id } = await engine.create({ image: TEST_IMAGE, cmd: ['sh', '-c', 'cat; sleep 0.5; echo after-eof'], openStdin: true, stdinOnce: true });
+  const a = await engine.attach(id, { stdin: true, stdout: true, stderr: true });
+  a.stdin!.end('hi\n');
+  await engine.start(id);
+  const w = await engine.wait(id, 'not-running', AbortSignal.timeout(20_000));
+  assert.equal(w.statusCode, 0);
+  await Promise.race([a.done, sleep(3000)]);
+  assert.equal(await collect(a.stdout), 'hi\nafter-eof\n');
+});

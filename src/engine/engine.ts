@@ -38,6 +38,9 @@ import type {
   StopOptions, TopResult, WaitCondition, WaitResult,
 } from './types.js';
 
+/** How long an attach waits for an exited container to be started again before it ends (docker start -a
+ *  attaches first, then starts). */
+const ATTACH_EXITED_GRACE_MS = 10_000;
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const INIT_BINARIES = ['/usr/bin/tini-static', '/usr/bin/catatonit'];
 
@@ -881,9 +884,13 @@ export class Engine implements ContainerEngine {
     };
     const connect = async () => {
       // Until the monitor's socket appears (container still `created`), poll: bounded by a generous limit.
+      // A container that stays exited (attached for a start that never comes, or whose monitor died) ends
+      // the session after a short grace instead; readState never throws, so removal is checked on the record.
+      const exitedDeadline = Date.now() + ATTACH_EXITED_GRACE_MS;
       for (let i = 0; i < 6000 && !closed; i++) {
         if (!(await stat(`${this.containerDir(id)}/record.json`).then(() => true, () => false))) return finish(); // removed (--rm)
         const s = await this.readState(id);
+        if (s.status === 'exited' && s.finishedAt === initial.finishedAt && Date.now() > exitedDeadline) return finish();
         if (s.status === 'running' && isAlive(s.monitorPid)) {
           const ok = await new Promise<boolean>((resolve) => {
             const sock = net.connect(sockPath);
