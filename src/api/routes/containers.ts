@@ -92,28 +92,14 @@ async function attach(engine: ContainerEngine, ctx: RouteContext): Promise<void>
   await ctx.skipBody(); // dockerode sends its options as a JSON body on the upgraded connection
   const info = await engine.inspect(ctx.params.id!);
   const wantStdin = queryBool(q, 'stdin') && info.config.openStdin;
-  const output = await engine.attach(info.id, {
-    stdin: false,
+  // One session carries stdin and output: the client's half-close ends the container's stdin only (the
+  // engine's monitor keeps the session's output flowing until the process exits).
+  const streams = await engine.attach(info.id, {
+    stdin: wantStdin,
     stdout: queryBool(q, 'stdout'),
     stderr: queryBool(q, 'stderr'),
     logs: queryBool(q, 'logs'),
   });
-  // stdin rides on its own attach session: the engine's monitor ends a session's output when that
-  // session's stdin reaches EOF, and the client's half-close must not cut the output short.
-  const input = wantStdin ? await engine.attach(info.id, { stdin: true, stdout: false, stderr: false }) : undefined;
-  input?.stdout.resume();
-  input?.stderr?.resume();
-  const streams = {
-    tty: output.tty,
-    stdin: input?.stdin ?? null,
-    stdout: output.stdout,
-    stderr: output.stderr,
-    close: () => {
-      output.close();
-      input?.close();
-    },
-    done: output.done.finally(() => input?.close()),
-  };
   const conn = ctx.hijack(streams.tty ? RAW_STREAM : MULTIPLEXED_STREAM);
   // Safety net: once the container has exited (or is gone), end the session after a grace period even
   // if the engine's attach never saw it run (a container that starts, exits and is auto-removed before
