@@ -366,3 +366,42 @@ test('stdin EOF on an attach session closes only the container stdin: output con
   await Promise.race([a.done, sleep(3000)]);
   assert.equal(await collect(a.stdout), 'hi\nafter-eof\n');
 });
+
+test('stop unmounts the container rootfs and start mounts it again, keeping its changes', async (t) => {
+  if (!(await gate(t))) return;
+  const { engine } = await testEngine(t);
+  const rootfs = (id: string) => `${engine.containerDir(id)}/rootfs`;
+  const mounted = async (target: string) => (await readFile('/proc/mounts', 'utf8')).split('\n').some((l) => l.split(' ')[1] === target);
+  const { id } = await engine.create({ image: TEST_IMAGE, cmd: ['sh', '-c', 'echo kept >> /state; exec sleep 300'] });
+  await engine.start(id);
+  assert.equal(await mounted(rootfs(id)), true);
+  assert.equal(await engine.stop(id, { timeout: 0 }), true);
+  assert.equal(await mounted(rootfs(id)), false);
+  await engine.start(id);
+  assert.equal(await mounted(rootfs(id)), true);
+  await waitFor(async () => (await readFile(`${rootfs(id)}/state`, 'utf8').catch(() => '')) === 'kept\nkept\n', 'the second run\'s write');
+  await engine.stop(id, { timeout: 0 });
+  assert.equal(await mounted(rootfs(id)), false);
+});
+
+test('stop releases the image store overlay of a store-image container (StoreImages), start mounts it again', async (t) => {
+  if (!(await gate(t))) return;
+  const te = await testEngine(t);
+  const { buildBusyboxImage, ImageStore } = await import('../image/index.js');
+  const { StoreImages } = await import('./store-images.js');
+  const built = await buildBusyboxImage({ dir: `${te.root}/../store-img`, tag: 'localhost/store-stop:1' });
+  await (await ImageStore.open({ root: te.root })).importOciLayout(built.ociDir, { names: ['localhost/store-stop:1'] });
+  const engine = new Engine(new StoreImages(te.root), { root: te.root, runRoot: te.engine.runRoot, bridge: te.bridge, subnet: te.subnet });
+  const { id } = await engine.create({ image: 'localhost/store-stop:1', cmd: ['sleep', '300'] });
+  t.after(() => engine.remove(id, { force: true }).catch(() => undefined));
+  const merged = `${te.root}/image/rootfs/${id}/merged`;
+  const mounted = async () => (await readFile('/proc/mounts', 'utf8')).split('\n').some((l) => l.split(' ')[1] === merged);
+  await engine.start(id);
+  assert.equal(await mounted(), true);
+  await engine.stop(id, { timeout: 0 });
+  assert.equal(await mounted(), false);
+  await engine.start(id);
+  assert.equal(await mounted(), true);
+  await engine.remove(id, { force: true });
+  assert.equal(await mounted(), false);
+});

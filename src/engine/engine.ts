@@ -550,20 +550,23 @@ export class Engine implements ContainerEngine {
     }
     if (s.status !== 'running') {
       if (s.status === 'exited' && !s.manuallyStopped) await this.#writeState(id, { ...s, manuallyStopped: true });
+      if (s.status === 'exited') await this.images.unmountRootfs(id, dir);
       return false;
     }
     const rt = await this.#runtime(rec.runtime);
     const timeout = options.timeout ?? rec.config.stopTimeout;
     const signal = normalizeSignal(options.signal ?? rec.config.stopSignal);
+    let stopped = false;
     if (timeout !== 0) {
       await runtimeKill(rt, id, signal).catch(() => undefined);
-      if (timeout < 0 ? await this.#waitNotRunning(id, 24 * 3600_000) : await this.#waitNotRunning(id, timeout * 1000)) {
-        this.#event('stop', id, { name: rec.name, image: rec.imageRef });
-        return true;
-      }
+      stopped = timeout < 0 ? await this.#waitNotRunning(id, 24 * 3600_000) : await this.#waitNotRunning(id, timeout * 1000);
     }
-    await runtimeKill(rt, id, 'SIGKILL').catch(() => undefined);
-    if (!(await this.#waitNotRunning(id, 30_000))) throw new StartFailed(`Container ${id.slice(0, 12)} did not stop after SIGKILL`, { id });
+    if (!stopped) {
+      await runtimeKill(rt, id, 'SIGKILL').catch(() => undefined);
+      if (!(await this.#waitNotRunning(id, 30_000))) throw new StartFailed(`Container ${id.slice(0, 12)} did not stop after SIGKILL`, { id });
+    }
+    // A stopped container keeps its writable layer but not its mount (start mounts it again), as dockerd does.
+    await this.images.unmountRootfs(id, dir);
     this.#event('stop', id, { name: rec.name, image: rec.imageRef });
     return true;
   }
