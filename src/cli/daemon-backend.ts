@@ -6,7 +6,7 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { PassThrough, type Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { defineError, isErrno, writeFileAtomic } from '../core/index.js';
-import { Engine, type ContainerEngine, type ImageBackend as EngineImages, type ResolvedImage } from '../engine/index.js';
+import { Engine, StoreImages, type ContainerEngine } from '../engine/index.js';
 import { ImageStore, RegistryClient, pullImage, pushImage, type ImageRecord as StoreRecord, type RegistryAccess } from '../image/index.js';
 import { parseReference } from '../formats/index.js';
 import type {
@@ -20,51 +20,6 @@ export const VolumeNotFound = defineError<{ name: string }>('DAEMON_NO_SUCH_VOLU
 export const VolumeInUse = defineError<{ name: string; containers: string[] }>('DAEMON_VOLUME_IN_USE', 'conflict');
 export const NetworkNotFound = defineError<{ name: string }>('DAEMON_NO_SUCH_NETWORK', 'not-found');
 export const FeatureMissing = defineError<{ feature: string }>('DAEMON_FEATURE_MISSING', 'unavailable');
-
-/** The engine's view of images, served by the image store: overlay rootfs per container. */
-export class StoreImages implements EngineImages {
-  readonly #store: ImageStore;
-  readonly #handles = new Map<string, { release(): Promise<void>; remove(): Promise<void> }>();
-
-  constructor(store: ImageStore) {
-    this.#store = store;
-  }
-
-  async resolve(ref: string): Promise<ResolvedImage> {
-    const img = await this.#store.resolve(ref);
-    const cfg = await this.#store.config(img);
-    return { id: img.id, ref, config: (cfg.config ?? {}) as ResolvedImage['config'] };
-  }
-
-  async mountRootfs(containerId: string, imageId: string): Promise<string> {
-    const h = await this.#store.prepareRootfs(imageId, containerId);
-    this.#handles.set(containerId, h);
-    return h.merged;
-  }
-
-  async unmountRootfs(containerId: string): Promise<void> {
-    const h = this.#handles.get(containerId);
-    if (h !== undefined) {
-      await h.release();
-      this.#handles.delete(containerId);
-    }
-  }
-
-  async removeRootfs(containerId: string): Promise<void> {
-    this.#handles.delete(containerId);
-    await this.#store.removeRootfs(containerId);
-  }
-
-  async list(): Promise<ResolvedImage[]> {
-    const out: ResolvedImage[] = [];
-    for (const s of await this.#store.list()) {
-      const cfg = await this.#store.config(s.id);
-      const refs = s.repoTags.length > 0 ? s.repoTags : [s.id];
-      for (const ref of refs) out.push({ id: s.id, ref, config: (cfg.config ?? {}) as ResolvedImage['config'] });
-    }
-    return out;
-  }
-}
 
 /** The API's image operations over the image store; registry transfer comes from the store when present. */
 export class StoreImageApi implements ImageBackend {
@@ -391,7 +346,8 @@ export async function openBackendWith(config: DaemonConfig, logger: Logger): Pro
     root: config.root,
     isImageInUse: async (id) => ((await engineRef?.list({ all: true })) ?? []).some((c) => c.imageId === id),
   });
-  const engine = new Engine(new StoreImages(store), {
+  // The engine's image backend on the daemon's store: local images first, then the store's (overlay rootfs).
+  const engine = new Engine(new StoreImages(config.root, store), {
     root: config.root,
     runRoot: config.runRoot,
     defaultRuntime: config.defaultRuntime,

@@ -13,9 +13,11 @@ export class StoreImages implements ImageBackend {
   readonly local: LocalImages;
   #store: Promise<ImageStore> | undefined;
 
-  constructor(root: string) {
+  /** `store`: an image store already open on `root` (berthd shares its own); otherwise opened on first use. */
+  constructor(root: string, store?: ImageStore) {
     this.root = root;
     this.local = new LocalImages(root);
+    if (store !== undefined) this.#store = Promise.resolve(store);
   }
 
   static async open(root: string): Promise<StoreImages> {
