@@ -18,7 +18,7 @@ import { composeTree } from './compose.js';
 import { hostTreefileYaml } from './host-treefile.js';
 import { buildDiskImage } from './image.js';
 import { imageBootEntries, Vm } from './qemu-vm.js';
-import { needRoot, needTools, tempDir } from './test-gates.js';
+import { needRoot, needTools, tempDir } from '../core/test-support.js';
 
 const CHECKOUT = resolve(new URL('../..', import.meta.url).pathname);
 const REF = 'berth/x86_64/host';

@@ -9,7 +9,7 @@ import { composeTree } from './compose.js';
 import { diffPackages, renderDiffLines } from './db-diff.js';
 import { ComposeRepo } from './repo.js';
 import { basePackage, buildRpmRepo, SHELL_PACKAGE, toolPackage } from './rpm-fixtures.js';
-import { needRoot, needTools, tempDir } from './test-gates.js';
+import { needRoot, needTools, tempDir } from '../core/test-support.js';
 
 async function berth(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { exec } from '../core/index.js';
 import { decodeRpmPackage, rpmNevra, RpmInvalid } from '../formats/index.js';
 import { basePackage, buildRpmRepo, listRpms, SHELL_PACKAGE, toolPackage } from './rpm-fixtures.js';
-import { needTools, tempDir } from './test-gates.js';
+import { needTools, tempDir } from '../core/test-support.js';
 
 test('decodeRpmPackage() reads what rpmbuild wrote, as rpm -qp reports it', async (t) => {
   if (!(await needTools(t, 'rpmbuild', 'createrepo_c', 'rpm', 'busybox'))) return;

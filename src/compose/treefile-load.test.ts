@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tempDir } from './test-gates.js';
+import { tempDir } from '../core/test-support.js';
 import { TreefileInvalid } from '../formats/index.js';
 import { loadTreefile } from './treefile-load.js';
 
