@@ -8,9 +8,19 @@
  * Keys are kebab-case as rpm-ostree spells them; berth's Debian extensions are `apt-suite`,
  * `apt-sources`, `apt-variant` and `kernel-args`.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type { Node as YamlNode } from 'yaml';
+import type { z as Zod } from 'zod';
 import { defineError } from '../core/index.js';
+
+// yaml and zod cost ~0.5 s to load; every berth command imports src/formats, few parse treefiles,
+// so both are loaded on first use (their CommonJS builds, synchronously).
+const requireLib = createRequire(import.meta.url);
+let yamlLib: typeof import('yaml') | undefined;
+function yaml(): typeof import('yaml') {
+  yamlLib ??= requireLib('yaml') as typeof import('yaml');
+  return yamlLib;
+}
 
 export interface TreefileIssue {
   readonly file: string;
@@ -42,11 +52,12 @@ export interface TreefileFragment {
 }
 
 function scalarKey(node: unknown): unknown {
-  return isScalar(node) ? node.value : node;
+  return yaml().isScalar(node) ? node.value : node;
 }
 
 /** Parses YAML or JSON (JSON is YAML 1.2) keeping line numbers for later messages. */
 export function parseTreefileFragment(text: string, file: string): TreefileFragment {
+  const { LineCounter, parseDocument, isMap, isSeq } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -88,63 +99,74 @@ export function parseTreefileFragment(text: string, file: string): TreefileFragm
 // Schema. Every key rpm-ostree operators use that berth acts on; unknown keys are errors, as in
 // rpm-ostree (serde deny_unknown_fields), so a typo never silently does nothing.
 
-const stringList = z.array(z.string());
-const checkPasswd = z
-  .object({
-    type: z.enum(['none', 'previous', 'file', 'data']),
-    filename: z.string().optional(),
-    entries: z.record(z.string(), z.union([z.number().int(), z.array(z.number().int())])).optional(),
-  })
-  .strict();
-const variableValue = z.union([z.string(), z.number(), z.boolean()]);
-const includeValue = z.union([z.string(), stringList]);
+function buildSchemas(z: typeof Zod) {
+  const stringList = z.array(z.string());
+  const checkPasswd = z
+    .object({
+      type: z.enum(['none', 'previous', 'file', 'data']),
+      filename: z.string().optional(),
+      entries: z.record(z.string(), z.union([z.number().int(), z.array(z.number().int())])).optional(),
+    })
+    .strict();
+  const variableValue = z.union([z.string(), z.number(), z.boolean()]);
+  const includeValue = z.union([z.string(), stringList]);
 
-export const TREEFILE_SHAPE = {
-  ref: z.string().min(1),
-  packages: stringList,
-  'exclude-packages': stringList,
-  repos: stringList,
-  include: includeValue,
-  'arch-include': z.record(z.string(), includeValue),
-  'conditional-include': z.array(z.object({ if: z.union([z.string(), stringList, z.boolean()]), include: includeValue }).strict()),
-  variables: z.record(z.string(), variableValue),
-  releasever: z.union([z.string(), z.number()]),
-  postprocess: stringList,
-  'postprocess-script': z.string(),
-  'add-files': z.array(z.tuple([z.string(), z.string()])),
-  'remove-files': stringList,
-  units: stringList,
-  'default-target': z.string(),
-  'initramfs-args': stringList,
-  'add-commit-metadata': z.record(z.string(), z.unknown()),
-  'automatic-version-prefix': z.string(),
-  'automatic-version-suffix': z.string().length(1),
-  'check-passwd': checkPasswd,
-  'check-groups': checkPasswd,
-  'preserve-passwd': z.boolean(),
-  'etc-group-members': stringList,
-  'boot-location': z.enum(['new', 'modules', 'kernel-install']),
-  documentation: z.boolean(),
-  recommends: z.boolean(),
-  'machineid-compat': z.boolean(),
-  'tmp-is-dir': z.boolean(),
-  selinux: z.boolean(),
-  'container-cmd': stringList,
-  'mutate-os-release': z.string(),
-  'install-langs': stringList,
-  metadata: z.record(z.string(), z.unknown()),
-  // berth's Debian backend and image builder
-  'apt-suite': z.string().min(1),
-  'apt-sources': z.union([z.literal('host'), z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  'apt-variant': z.enum(['essential', 'minbase', 'required', 'important', 'standard']),
-  'kernel-args': stringList,
-} as const;
+  const shape = {
+    ref: z.string().min(1),
+    packages: stringList,
+    'exclude-packages': stringList,
+    repos: stringList,
+    include: includeValue,
+    'arch-include': z.record(z.string(), includeValue),
+    'conditional-include': z.array(z.object({ if: z.union([z.string(), stringList, z.boolean()]), include: includeValue }).strict()),
+    variables: z.record(z.string(), variableValue),
+    releasever: z.union([z.string(), z.number()]),
+    postprocess: stringList,
+    'postprocess-script': z.string(),
+    'add-files': z.array(z.tuple([z.string(), z.string()])),
+    'remove-files': stringList,
+    units: stringList,
+    'default-target': z.string(),
+    'initramfs-args': stringList,
+    'add-commit-metadata': z.record(z.string(), z.unknown()),
+    'automatic-version-prefix': z.string(),
+    'automatic-version-suffix': z.string().length(1),
+    'check-passwd': checkPasswd,
+    'check-groups': checkPasswd,
+    'preserve-passwd': z.boolean(),
+    'etc-group-members': stringList,
+    'boot-location': z.enum(['new', 'modules', 'kernel-install']),
+    documentation: z.boolean(),
+    recommends: z.boolean(),
+    'machineid-compat': z.boolean(),
+    'tmp-is-dir': z.boolean(),
+    selinux: z.boolean(),
+    'container-cmd': stringList,
+    'mutate-os-release': z.string(),
+    'install-langs': stringList,
+    metadata: z.record(z.string(), z.unknown()),
+    // berth's Debian backend and image builder
+    'apt-suite': z.string().min(1),
+    'apt-sources': z.union([z.literal('host'), z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    'apt-variant': z.enum(['essential', 'minbase', 'required', 'important', 'standard']),
+    'kernel-args': stringList,
+  } as const;
 
-const fragmentSchema = z.object(TREEFILE_SHAPE).partial().strict();
+  const fragment = z.object(shape).partial().strict();
+  return { stringList, shape, fragment };
+}
+
+type Schemas = ReturnType<typeof buildSchemas>;
+let schemaCache: Schemas | undefined;
+function schemas(): Schemas {
+  schemaCache ??= buildSchemas((requireLib('zod') as typeof import('zod')).z);
+  return schemaCache;
+}
+
 const ARCH_PACKAGES_REGEXP = /^packages-[a-z0-9_]+$/;
 
-export type TreefileKey = keyof typeof TREEFILE_SHAPE;
-export type TreefileData = z.infer<typeof fragmentSchema> & { readonly [archKey: `packages-${string}`]: string[] };
+export type TreefileKey = keyof Schemas['shape'];
+export type TreefileData = Zod.infer<Schemas['fragment']> & { readonly [archKey: `packages-${string}`]: string[] };
 
 function formatPath(path: KeyPath): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
@@ -156,11 +178,11 @@ export function validateFragment(fragment: TreefileFragment): TreefileData {
   const plain: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fragment.data)) {
     if (ARCH_PACKAGES_REGEXP.test(key)) {
-      const r = stringList.safeParse(value);
+      const r = schemas().stringList.safeParse(value);
       if (!r.success) issues.push({ ...fragment.locate([key]), key, message: 'Expected a list of package names' });
     } else plain[key] = value;
   }
-  const result = fragmentSchema.safeParse(plain);
+  const result = schemas().fragment.safeParse(plain);
   if (!result.success) {
     for (const issue of result.error.issues) {
       if (issue.code === 'unrecognized_keys') {
