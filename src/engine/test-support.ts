@@ -1,36 +1,15 @@
-// Test-only helpers for engine tests (check-layers keeps core/test-support.ts private to core).
+// Test-only helpers for engine tests, on top of the shared toolkit in core/test-support.ts.
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
-import { exec, which } from '../core/index.js';
+import { exec } from '../core/index.js';
 import { Engine } from './engine.js';
 import { LocalImages } from './images.js';
 import type { EngineOptions } from './types.js';
 
-export async function needTools(t: TestContext, ...tools: string[]): Promise<boolean> {
-  const missing: string[] = [];
-  for (const tool of tools) if ((await which(tool)) === undefined) missing.push(tool);
-  if (missing.length === 0) return true;
-  const reason = `needs ${missing.join(', ')} on PATH`;
-  if (process.env.BERTH_REQUIRE_TOOLS === '1') throw new Error(`Required tool missing: ${reason}`);
-  t.skip(reason);
-  return false;
-}
-
-export function needRoot(t: TestContext): boolean {
-  if (process.getuid?.() === 0) return true;
-  if (process.env.BERTH_REQUIRE_TOOLS === '1') throw new Error('Test needs root');
-  t.skip('needs root');
-  return false;
-}
-
-export async function tempDir(t: TestContext, prefix = 'berth-test-'): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+export { needRoot, needTools, tempDir } from '../core/test-support.js';
 
 export const BUSYBOX_APPLETS = [
   'sh', 'echo', 'sleep', 'httpd', 'true', 'false', 'cat', 'ls', 'ps', 'id', 'env', 'hostname', 'wget', 'nc', 'printf',

@@ -2,26 +2,10 @@
  * Pure renderers for the image verbs, matching the docker CLI: `images` rows and columns, sizes as
  * go-units' HumanSizeWithPrecision(…, 3), progress lines as jsonmessage prints them without a TTY.
  */
-import { familiarReference, parseReference } from '../../formats/index.js';
-import type { ImageSummary, ProgressMessage } from '../../image/index.js';
+import { familiarReference, humanDuration, parseReference } from '../../formats/index.js';
 
-/** go-units' HumanDuration ("Less than a second", "About a minute", "3 days", "56 years"). */
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < 1) return 'Less than a second';
-  if (seconds === 1) return '1 second';
-  if (seconds < 60) return `${seconds} seconds`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes === 1) return 'About a minute';
-  if (minutes < 60) return `${minutes} minutes`;
-  const hours = Math.round(seconds / 3600);
-  if (hours === 1) return 'About an hour';
-  if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
-  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
-  return `${Math.floor(Math.floor(seconds / 3600) / 24 / 365)} years`;
-}
+export { humanDuration };
+import type { ImageSummary, ProgressMessage } from '../../image/index.js';
 
 const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
 

@@ -1,1 +1,2 @@
 export * from './archive.js';
+export * from './go-units.js';
