@@ -92,10 +92,13 @@ async function checkoutDir(ctx: Ctx, treeChecksum: string, metaChecksum: string,
     } else if (!st.isDirectory() && (ctx.options.unionAdd ?? false)) return; // --union-add keeps what is there
     else throw new CheckoutExists(`mkdirat: File exists`, { path: dest }, { cause: err });
   }
-  // Files in order, synchronously where possible (hardlinks: one or two syscalls each).
+  // Files in order, synchronously where possible (hardlinks: one or two syscalls each, no
+  // promise per file); only copies and symlinks take the async path.
+  const prefix = `${dest}/`;
   for (const f of tree.files) {
     if (ctx.files % 512 === 511) await new Promise<void>((resolve) => setImmediate(resolve)); // stay responsive
-    await checkoutFile(ctx, f.checksum, `${dest}/${f.name}`);
+    const fileDest = prefix + f.name;
+    if (!checkoutFileSync(ctx, f.checksum, fileDest)) await checkoutFileSlow(ctx, f.checksum, fileDest);
   }
   for (const d of tree.dirs) await checkoutDir(ctx, d.treeChecksum, d.metaChecksum, `${dest}/${d.name}`, false);
   // Metadata last, so a read-only directory can still be filled.
@@ -111,43 +114,57 @@ async function checkoutDir(ctx: Ctx, treeChecksum: string, metaChecksum: string,
 }
 
 async function checkoutFile(ctx: Ctx, checksum: string, dest: string): Promise<void> {
+  if (!checkoutFileSync(ctx, checksum, dest)) await checkoutFileSlow(ctx, checksum, dest);
+}
+
+/**
+ * The synchronous part of checking out one file: the --union-add skip and the hardlink.
+ * Returns false when the file still has to be copied (or recreated as a symlink) by checkoutFileSlow.
+ */
+function checkoutFileSync(ctx: Ctx, checksum: string, dest: string): boolean {
   ctx.files += 1;
   const unionAdd = ctx.options.unionAdd ?? false;
   const union = ctx.options.union ?? false;
   if (unionAdd) {
     try {
       fs.lstatSync(dest);
-      return;
+      return true;
     } catch (err) {
       if (!isErrno(err, 'ENOENT')) throw err;
     }
   }
+  if (!ctx.canHardlink) return false;
+  const src = ctx.repo.trustedObjectPath(checksum, 'file');
   // bare-user stores symlinks as regular files: those are recreated, never hardlinked.
-  if (ctx.canHardlink && (ctx.repo.mode !== 'bare-user' || !isBareUserSymlinkSync(ctx.repo.trustedObjectPath(checksum, 'file')))) {
-    const src = ctx.repo.trustedObjectPath(checksum, 'file');
-    try {
+  if (ctx.repo.mode === 'bare-user' && isBareUserSymlinkSync(src)) return false;
+  try {
+    fs.linkSync(src, dest);
+    ctx.hardlinked += 1;
+    return true;
+  } catch (err) {
+    if (isErrno(err, 'EEXIST') && union) {
+      fs.rmSync(dest, { force: true, recursive: true });
       fs.linkSync(src, dest);
       ctx.hardlinked += 1;
-      return;
-    } catch (err) {
-      if (isErrno(err, 'EEXIST') && union) {
-        fs.rmSync(dest, { force: true, recursive: true });
-        fs.linkSync(src, dest);
-        ctx.hardlinked += 1;
-        return;
-      }
-      if (isErrno(err, 'ENOENT')) {
-        throw new ObjectNotFound(`Couldn't find file object '${checksum}'`, { checksum, type: 'file' }, { cause: err });
-      }
-      if (!(isErrno(err, 'EXDEV') || isErrno(err, 'EMLINK') || isErrno(err, 'EPERM'))) {
-        if (isErrno(err, 'EEXIST')) throw new CheckoutExists(`linkat: File exists: ${dest}`, { path: dest }, { cause: err });
-        throw err;
-      }
-      if (ctx.options.requireHardlinks ?? false) {
-        throw new HardlinkFailed(`Unable to do hardlink checkout across devices (src=${src} destination=${dest})`, { path: dest }, { cause: err });
-      }
+      return true;
+    }
+    if (isErrno(err, 'ENOENT')) {
+      throw new ObjectNotFound(`Couldn't find file object '${checksum}'`, { checksum, type: 'file' }, { cause: err });
+    }
+    if (!(isErrno(err, 'EXDEV') || isErrno(err, 'EMLINK') || isErrno(err, 'EPERM'))) {
+      if (isErrno(err, 'EEXIST')) throw new CheckoutExists(`linkat: File exists: ${dest}`, { path: dest }, { cause: err });
+      throw err;
+    }
+    if (ctx.options.requireHardlinks ?? false) {
+      throw new HardlinkFailed(`Unable to do hardlink checkout across devices (src=${src} destination=${dest})`, { path: dest }, { cause: err });
     }
   }
+  return false;
+}
+
+/** Copies the object (or recreates its symlink) at `dest`; checkoutFileSync already counted it. */
+async function checkoutFileSlow(ctx: Ctx, checksum: string, dest: string): Promise<void> {
+  const union = ctx.options.union ?? false;
   const obj = await ctx.repo.loadFile(checksum);
   if (union) await fsp.rm(dest, { force: true, recursive: true });
   await writeCopy(ctx, checksum, obj.header, obj, dest);
@@ -156,7 +173,7 @@ async function checkoutFile(ctx: Ctx, checksum: string, dest: string): Promise<v
 function isBareUserSymlinkSync(objectPath: string): boolean {
   const meta = getXattrSync(objectPath, 'user.ostreemeta');
   if (meta === undefined || meta.length < 12) return false;
-  const mode = new DataView(meta.buffer, meta.byteOffset, meta.byteLength).getUint32(8, false);
+  const mode = ((meta[8]! << 24) | (meta[9]! << 16) | (meta[10]! << 8) | meta[11]!) >>> 0; // big-endian u32 at 8
   return (mode & S_IFMT) === S_IFLNK;
 }
 
