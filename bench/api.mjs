@@ -3,7 +3,8 @@
 //   1. `docker run --rm --network none IMG true` through berthd vs `podman run --rm --network none IMG true`
 //      (alternating, whole-process wall time, medians);
 //   2. `docker ps -a` and `GET /containers/json?all=1` latency with 100 containers.
-// Usage (root, after `npm run build`): node bench/api.mjs [--n 11] [--containers 100] [--skip-podman] [--dist DIR]
+// Usage (root, after `npm run build`): node bench/api.mjs [--n 11] [--containers 100] [--skip-podman] [--ps-only] [--dist DIR]
+// --ps-only: only part 2 (no `run --rm` comparison; implies --skip-podman).
 // Everything lives under a temp dir; berthd gets a private root, socket and bridge; podman its own --root/--runroot.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -19,7 +20,8 @@ const opt = (name, fallback) => {
 };
 const N = opt('--n', 11);
 const CONTAINERS = opt('--containers', 100);
-const skipPodman = args.includes('--skip-podman') || spawnSync('which', ['podman']).status !== 0;
+const psOnly = args.includes('--ps-only');
+const skipPodman = psOnly || args.includes('--skip-podman') || spawnSync('which', ['podman']).status !== 0;
 const root = new URL('..', import.meta.url).pathname;
 // --dist DIR: a build other than dist/ (e.g. one made with `tsc --outDir` while others rebuild dist/)
 const distIndex = args.indexOf('--dist');
@@ -55,11 +57,11 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x) => x.toFixed(3);
 
 // warm-up
-timed('docker', ['run', '--rm', '--network', 'none', image.tag, 'true'], env);
+if (!psOnly) timed('docker', ['run', '--rm', '--network', 'none', image.tag, 'true'], env);
 if (!skipPodman) timed('podman', [...podmanArgs, 'run', '--rm', '--network', 'none', ...ULIMITS, image.tag, 'true'], process.env);
 const berthRuns = [];
 const podmanRuns = [];
-for (let i = 0; i < N; i++) {
+for (let i = 0; i < (psOnly ? 0 : N); i++) {
   berthRuns.push(timed('docker', ['run', '--rm', '--network', 'none', image.tag, 'true'], env));
   if (!skipPodman) podmanRuns.push(timed('podman', [...podmanArgs, 'run', '--rm', '--network', 'none', ...ULIMITS, image.tag, 'true'], process.env));
 }
@@ -97,17 +99,17 @@ if (!skipPodman) spawnSync('podman', [...podmanArgs, 'system', 'reset', '-f'], {
 spawnSync('sh', ['-c', `grep -F '${work}' /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l`]);
 rmSync(work, { recursive: true, force: true });
 
-const b = median(berthRuns);
+const b = psOnly ? NaN : median(berthRuns);
 const lines = [
   `## Docker API (berthd): docker run --rm vs podman, docker ps latency — ${new Date().toISOString().slice(0, 16)}Z`,
   '',
-  `Command: \`node bench/api.mjs --n ${N} --containers ${CONTAINERS}\` (root). docker CLI 28.2.2 → berthd (runc via the engine's default`,
+  `Command: \`node bench/api.mjs ${psOnly ? '--ps-only' : `--n ${N}`} --containers ${CONTAINERS}\` (root). docker CLI 28.2.2 → berthd (runc via the engine's default`,
   `runtime choice) vs podman ${skipPodman ? '(not installed: skipped)' : '4.3.1 (--runtime runc, cgroupfs, --ulimit nofile/nproc as this host needs)'}, both \`--network none\`,`,
   'busybox test image; whole-process wall time, alternating, medians. Load average at the end: ' + loadavg().map((x) => x.toFixed(2)).join(' ') + '.',
   '',
   '| measurement | median | runs |',
   '|---|---|---|',
-  `| \`docker run --rm --network none IMG true\` via berthd | ${fmt(b)} s | ${berthRuns.map(fmt).join(', ')} |`,
+  ...(psOnly ? [] : [`| \`docker run --rm --network none IMG true\` via berthd | ${fmt(b)} s | ${berthRuns.map(fmt).join(', ')} |`]),
   ...(skipPodman ? [] : [`| \`podman run --rm --network none IMG true\` | ${fmt(median(podmanRuns))} s | ${podmanRuns.map(fmt).join(', ')} |`]),
   `| \`GET /containers/json?all=1\` with ${count} containers | ${median(apiMs).toFixed(1)} ms | ${apiMs.map((x) => x.toFixed(1)).join(', ')} |`,
   `| \`docker ps -a\` (whole CLI process) with ${count} containers | ${(median(psRuns) * 1000).toFixed(0)} ms | ${psRuns.map((x) => (x * 1000).toFixed(0)).join(', ')} |`,

@@ -29,6 +29,7 @@ import {
   NoSuchExec, StartFailed,
 } from './errors.js';
 import type { ImageBackend } from './images.js';
+import { JsonFileCache } from './json-file-cache.js';
 import { isValidName, mergeEnv, parseBind } from './options.js';
 import { humanDuration } from './render.js';
 import type {
@@ -80,6 +81,14 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** A running/restarting state whose monitor is gone (crash or reboot) is exited. */
+function correctState(s: MonitorState): MonitorState {
+  if ((s.status === 'running' || s.status === 'restarting') && !isAlive(s.monitorPid)) {
+    return { ...s, status: 'exited', pid: 0, exitCode: s.status === 'running' ? 255 : s.exitCode, monitorPid: 0 };
+  }
+  return s;
+}
+
 const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
   HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11, USR2: 12, PIPE: 13,
   ALRM: 14, TERM: 15, CHLD: 17, CONT: 18, STOP: 19, TSTP: 20, TTIN: 21, TTOU: 22, WINCH: 28,
@@ -105,6 +114,8 @@ export class Engine implements ContainerEngine {
   readonly #options: EngineOptions;
   readonly #execs = new Map<string, ExecRecord>();
   readonly #note: (note: string) => void;
+  /** record.json/state.json texts for list(): a long-lived engine (berthd) stats instead of reading them. */
+  readonly #files = new JsonFileCache();
 
   constructor(images: ImageBackend, options: EngineOptions = {}) {
     this.images = images;
@@ -162,10 +173,7 @@ export class Engine implements ContainerEngine {
     } catch {
       s = emptyState();
     }
-    if ((s.status === 'running' || s.status === 'restarting') && !isAlive(s.monitorPid)) {
-      s = { ...s, status: 'exited', pid: 0, exitCode: s.status === 'running' ? 255 : s.exitCode, monitorPid: 0 };
-    }
-    return s;
+    return correctState(s);
   }
 
   async #writeState(id: string, state: MonitorState): Promise<void> {
@@ -714,17 +722,28 @@ export class Engine implements ContainerEngine {
     };
   }
 
+  /** readRecord/readState through the file cache; undefined when the container is gone or its record unreadable. */
+  async #listed(id: string): Promise<{ rec: ContainerRecord; s: MonitorState } | undefined> {
+    const dir = this.containerDir(id);
+    const [rec, raw] = await Promise.all([
+      this.#files.read(`${dir}/record.json`).catch(() => undefined),
+      this.#files.read(`${dir}/state.json`).catch(() => undefined),
+    ]);
+    if (rec === undefined) return undefined;
+    return { rec: rec as ContainerRecord, s: correctState({ ...emptyState(), ...(raw as Partial<MonitorState> | undefined) }) };
+  }
+
   async list(options: ListOptions = {}): Promise<ContainerSummary[]> {
     const rows: Array<{ summary: ContainerSummary; rec: ContainerRecord }> = [];
     const f = options.filters ?? {};
-    for (const id of await this.#ids()) {
-      let rec: ContainerRecord;
-      try {
-        rec = await this.readRecord(id);
-      } catch {
-        continue;
-      }
-      const s = await this.readState(id);
+    const ids = await this.#ids();
+    const present = new Set(ids.map((id) => this.containerDir(id)));
+    this.#files.prune((path) => present.has(path.slice(0, path.lastIndexOf('/'))));
+    const loaded = await Promise.all(ids.map((id) => this.#listed(id)));
+    for (const [i, id] of ids.entries()) {
+      const got = loaded[i];
+      if (got === undefined) continue;
+      const { rec, s } = got;
       const info = this.#info(rec, s);
       const summary: ContainerSummary = {
         id,
