@@ -37,8 +37,11 @@ test('a composed berth host boots, upgrades to a second compose, and rolls back'
   const dir = await tempDir(t, 'berth-boot-');
   const cacheDir = process.env.BERTH_COMPOSE_CACHE ?? '/var/cache/berth-test/compose';
   await mkdir(cacheDir, { recursive: true });
-  // The composes live in a repository beside the package cache, one ref per treefile, so a rerun on
-  // the same machine finds both as no-ops; the ref the host follows is moved by the test.
+  // The composes live in a repository beside the package cache. Both versions are composed on the ref
+  // the host follows, as a real OS stream is: each commit is bound to that ref (ostree.ref-binding),
+  // and a pull refuses a commit bound to another ref. The test moves the ref back to v1 for the image.
+  // Each run starts the stream afresh (the ref is deleted first), so automatic versions are 13 then 13.1
+  // whatever an earlier, possibly interrupted, run left; packages come from the cache.
   const repo = join(cacheDir, 'repo');
   const serialLog = join(dir, 'serial.log');
   const timings: Record<string, number> = {};
@@ -50,8 +53,9 @@ test('a composed berth host boots, upgrades to a second compose, and rolls back'
     t.diagnostic(`${name}: ${timings[name]} s`);
   };
 
-  await writeFile(join(dir, 'v1.yaml'), hostTreefileYaml({ ref: 'berth/test/host-v1', versionPrefix: '13' }));
-  await writeFile(join(dir, 'v2.yaml'), hostTreefileYaml({ ref: 'berth/test/host-v2', versionPrefix: '13.1', extraPackages: ['less'] }));
+  await exec(['ostree', `--repo=${repo}`, 'refs', '--delete', REF], { check: false });
+  await writeFile(join(dir, 'v1.yaml'), hostTreefileYaml({ ref: REF, versionPrefix: '13' }));
+  await writeFile(join(dir, 'v2.yaml'), hostTreefileYaml({ ref: REF, versionPrefix: '13.1', extraPackages: ['less'] }));
   const v1 = await composeTree({ treefile: join(dir, 'v1.yaml'), repo, cacheDir });
   lap(`compose v1${v1.noop ? ' (cached from an earlier run)' : ''}`);
   assert.equal(v1.version, '13');
