@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { isErrno } from '../core/index.js';
-import { S_IFLNK, S_IFMT, type FileHeader } from '../formats/index.js';
+import { decodeOstreeMeta, S_IFLNK, S_IFMT, type FileHeader } from '../formats/index.js';
 import { CheckoutExists, HardlinkFailed, ObjectCorrupt, ObjectNotFound } from './errors.js';
 import type { Repo } from './repo.js';
 import { getXattrSync, setSymlinkXattrs, setXattrs } from './xattrs.js';
@@ -136,7 +136,14 @@ function checkoutFileSync(ctx: Ctx, checksum: string, dest: string): boolean {
   if (!ctx.canHardlink) return false;
   const src = ctx.repo.trustedObjectPath(checksum, 'file');
   // bare-user stores symlinks as regular files: those are recreated, never hardlinked.
-  if (ctx.repo.mode === 'bare-user' && isBareUserSymlinkSync(src)) return false;
+  if (ctx.repo.mode === 'bare-user') {
+    const meta = bareUserSymlinkMetaSync(src);
+    if (meta !== undefined) {
+      if (!(ctx.options.userMode ?? false)) return false;
+      bareUserSymlinkSync(ctx, checksum, src, meta, dest);
+      return true;
+    }
+  }
   try {
     fs.linkSync(src, dest);
     ctx.hardlinked += 1;
@@ -170,11 +177,38 @@ async function checkoutFileSlow(ctx: Ctx, checksum: string, dest: string): Promi
   await writeCopy(ctx, checksum, obj.header, obj, dest);
 }
 
-function isBareUserSymlinkSync(objectPath: string): boolean {
+/** The `user.ostreemeta` bytes of a bare-user object if it stands for a symlink, else undefined. */
+function bareUserSymlinkMetaSync(objectPath: string): Uint8Array | undefined {
   const meta = getXattrSync(objectPath, 'user.ostreemeta');
-  if (meta === undefined || meta.length < 12) return false;
+  if (meta === undefined || meta.length < 12) return undefined;
   const mode = ((meta[8]! << 24) | (meta[9]! << 16) | (meta[10]! << 8) | meta[11]!) >>> 0; // big-endian u32 at 8
-  return (mode & S_IFMT) === S_IFLNK;
+  return (mode & S_IFMT) === S_IFLNK ? meta : undefined;
+}
+
+/**
+ * Recreates a bare-user symlink object in user mode synchronously: what loadFile() + writeCopy()
+ * do for it (same checks, same errors), without two thread-pool round trips per symlink.
+ */
+function bareUserSymlinkSync(ctx: Ctx, checksum: string, src: string, metaBytes: Uint8Array, dest: string): void {
+  const corrupt = (reason: string, cause?: unknown): never => {
+    throw new ObjectCorrupt(`Corrupted file object ${checksum}: ${reason}`, { checksum, type: 'file', reason }, cause === undefined ? undefined : { cause });
+  };
+  if (!fs.lstatSync(src).isFile()) corrupt('not a regular file');
+  try {
+    decodeOstreeMeta(metaBytes);
+  } catch (err) {
+    corrupt((err as Error).message, err);
+  }
+  const buf = fs.readFileSync(src);
+  if (buf.length === 0 || buf[buf.length - 1] !== 0) corrupt('symlink target is not NUL-terminated');
+  const target = buf.subarray(0, buf.length - 1).toString('utf8');
+  if (ctx.options.union ?? false) fs.rmSync(dest, { force: true, recursive: true });
+  try {
+    fs.symlinkSync(target, dest);
+  } catch (err) {
+    if (isErrno(err, 'EEXIST')) throw new CheckoutExists(`symlinkat: File exists: ${dest}`, { path: dest }, { cause: err });
+    throw err;
+  }
 }
 
 async function writeCopy(ctx: Ctx, checksum: string, header: FileHeader, obj: { plainPath: string | undefined; open(): NodeJS.ReadableStream }, dest: string): Promise<void> {
