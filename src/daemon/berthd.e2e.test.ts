@@ -1,27 +1,20 @@
 // berthd driven end to end by the real docker CLI (28.2): one daemon per file, commands in sequence.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exec, which } from '../core/index.js';
 import { startTestRegistry, TEST_REGISTRY_PASSWORD, TEST_REGISTRY_USER } from '../image/index.js';
-import { startDaemon, type TestDaemon } from './testing.js';
+import { daemonPerSuite, type TestDaemon } from './testing.js';
 
 const hooks: Array<() => Promise<void>> = [];
 let d: TestDaemon;
 let enabled = false;
 
 describe('berthd with the docker CLI', () => {
-  before(async () => {
-    enabled = process.getuid?.() === 0 && (await which('docker')) !== undefined;
-    if (!enabled) {
-      if (process.env.BERTH_REQUIRE_TOOLS === '1') throw new Error('Required: root and the docker CLI');
-      return;
-    }
-    d = await startDaemon({ after: (fn: () => Promise<void>) => hooks.push(fn) });
-  });
-  after(async () => {
-    for (const fn of hooks.reverse()) await fn();
+  daemonPerSuite(hooks, (daemon) => {
+    d = daemon;
+    enabled = true;
   });
 
   it('answers version and info with berth as the server', async (t) => {

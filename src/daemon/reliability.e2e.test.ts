@@ -1,13 +1,13 @@
 // berthd reliability: bad requests change nothing, parallel runs leak nothing, SIGKILL/SIGTERM of the
 // daemon leave containers running and nothing half-made, restart policies come back.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exec, which } from '../core/index.js';
+import { exec } from '../core/index.js';
 import { buildTar } from '../image/index.js';
-import { startDaemon, type TestDaemon } from './testing.js';
+import { daemonPerSuite, type TestDaemon } from './testing.js';
 
 /** Parallel `docker run --rm` in one burst. 100 took ~60 s here on 2 noisy cores; CI runs this many. */
 export const PARALLEL_RUNS = Number(process.env.BERTH_PARALLEL_RUNS ?? '24');
@@ -59,16 +59,9 @@ async function snapshot(t: TestDaemon): Promise<string> {
 }
 
 describe('berthd reliability', () => {
-  before(async () => {
-    enabled = process.getuid?.() === 0 && (await which('docker')) !== undefined;
-    if (!enabled) {
-      if (process.env.BERTH_REQUIRE_TOOLS === '1') throw new Error('Required: root and the docker CLI');
-      return;
-    }
-    d = await startDaemon({ after: (fn: () => Promise<void>) => hooks.push(fn) });
-  });
-  after(async () => {
-    for (const fn of hooks.reverse()) await fn();
+  daemonPerSuite(hooks, (daemon) => {
+    d = daemon;
+    enabled = true;
   });
 
   it('bad requests get Docker errors and change nothing', async (t) => {

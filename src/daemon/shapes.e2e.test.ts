@@ -1,11 +1,10 @@
 // Golden shapes: berthd's JSON against the Docker Engine API v1.50 schema, and dockerode as a client library.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import Docker from 'dockerode';
-import { which } from '../core/index.js';
 import { checkShape } from '../api/index.js';
-import { startDaemon, type TestDaemon } from './testing.js';
+import { daemonPerSuite, type TestDaemon } from './testing.js';
 
 const hooks: Array<() => Promise<void>> = [];
 let d: TestDaemon;
@@ -25,16 +24,9 @@ function get(socket: string, path: string): Promise<{ status: number; json: unkn
 }
 
 describe('berthd response shapes and dockerode', () => {
-  before(async () => {
-    enabled = process.getuid?.() === 0 && (await which('docker')) !== undefined;
-    if (!enabled) {
-      if (process.env.BERTH_REQUIRE_TOOLS === '1') throw new Error('Required: root and the docker CLI');
-      return;
-    }
-    d = await startDaemon({ after: (fn: () => Promise<void>) => hooks.push(fn) });
-  });
-  after(async () => {
-    for (const fn of hooks.reverse()) await fn();
+  daemonPerSuite(hooks, (daemon) => {
+    d = daemon;
+    enabled = true;
   });
 
   it('list, inspect, system and volume responses conform to the v1.50 schema', async (t) => {

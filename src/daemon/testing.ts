@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
+import { after, before, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { exec, which } from '../core/index.js';
 import { buildBusyboxImage, type BuiltImage } from '../image/index.js';
@@ -155,4 +155,22 @@ export async function startDaemon(
   });
   if (options.load !== false) await d.ok(['load', '-i', image.dockerArchive]);
   return d;
+}
+
+/**
+ * For a describe() block: starts one berthd before its tests and runs `cleanups` after them, last first.
+ * Needs root and the docker CLI: without them `onStart` is never called (tests skip), and under
+ * BERTH_REQUIRE_TOOLS=1 (CI) the suite fails instead.
+ */
+export function daemonPerSuite(cleanups: Array<() => Promise<void>>, onStart: (daemon: TestDaemon) => void): void {
+  before(async () => {
+    if (process.getuid?.() !== 0 || (await which('docker')) === undefined) {
+      if (process.env.BERTH_REQUIRE_TOOLS === '1') throw new Error('Required: root and the docker CLI');
+      return;
+    }
+    onStart(await startDaemon({ after: (fn: () => Promise<void>) => void cleanups.push(fn) }));
+  });
+  after(async () => {
+    for (const fn of cleanups.reverse()) await fn();
+  });
 }
