@@ -178,8 +178,11 @@ export class Vm {
 
   /** Resolves when qemu has exited (after poweroff or reboot). */
   async exited(timeoutMs: number): Promise<void> {
-    const timer = sleep(timeoutMs).then(() => 'timeout' as const);
+    // The timer is cancelled once qemu exits, so it does not hold the process open for timeoutMs.
+    const cancel = new AbortController();
+    const timer = sleep(timeoutMs, undefined, { signal: cancel.signal }).then(() => 'timeout' as const, () => 'cancelled' as const);
     const r = await Promise.race([this.#exit, timer]);
+    cancel.abort();
     if (r === 'timeout') throw new ComposeImageFailed(`qemu did not exit within ${timeoutMs} ms`, { step: 'shutdown' });
   }
 
