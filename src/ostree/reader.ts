@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createInflateRaw, inflateRaw, inflateRawSync } from 'node:zlib';
 import { getAttribute, getAttributeSync, listAttributes } from 'fs-xattr';
-import { isErrno } from '../core/index.js';
+import { exists, isErrno } from '../core/index.js';
 import {
   decodeArchiveHeader, decodeCommit, decodeDirMeta, decodeDirTree, decodeOstreeMeta, fileStreamPrefix, isChecksum,
   KeyFile, loosePath, S_IFLNK, S_IFMT, S_IFREG,
@@ -66,14 +66,8 @@ export class RepoReader {
     return join(this.path, loosePath(checksum, type, this.isArchive));
   }
 
-  async hasObject(checksum: string, type: ObjectType): Promise<boolean> {
-    try {
-      await lstat(this.objectPath(checksum, type));
-      return true;
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return false;
-      throw err;
-    }
+  hasObject(checksum: string, type: ObjectType): Promise<boolean> {
+    return exists(this.objectPath(checksum, type));
   }
 
   /** The raw bytes of a metadata object. */
@@ -351,14 +345,8 @@ export class RepoReader {
   }
 
   /** A commit marked partial (state/<checksum>.commitpartial), e.g. by fsck after corruption. */
-  async isPartial(checksum: string): Promise<boolean> {
-    try {
-      await lstat(join(this.path, 'state', `${checksum}.commitpartial`));
-      return true;
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return false;
-      throw err;
-    }
+  isPartial(checksum: string): Promise<boolean> {
+    return exists(join(this.path, 'state', `${checksum}.commitpartial`));
   }
 
   /** The reason written into a partial marker ('f' when fsck made it, '' for an interrupted pull). */

@@ -3,7 +3,7 @@ import { chmod, chown, lchown, lstat, mkdir, open, readdir, readFile, readlink, 
 import { join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { getAttribute, setAttribute } from 'fs-xattr';
-import { exec, isErrno, writeFileAtomic } from '../../core/index.js';
+import { exec, exists, isErrno, writeFileAtomic } from '../../core/index.js';
 import {
   decodeArchiveHeader,
   decodeOstreeMeta,
@@ -162,13 +162,7 @@ export class LooseStore {
 
   async has(type: ObjectType, checksum: string): Promise<boolean> {
     if (this.#index !== undefined && this.#index.has(this.#indexKey(checksum, type))) return true;
-    try {
-      await lstat(this.objectPath(checksum, type));
-      return true;
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return false;
-      throw err;
-    }
+    return exists(this.objectPath(checksum, type));
   }
 
   async readMeta(type: ObjectType, checksum: string): Promise<Uint8Array> {
@@ -366,13 +360,8 @@ export class LooseStore {
   }
 
   /** Directory-level check that a commit's tree was completely pulled. */
-  async isPartial(commit: string): Promise<boolean> {
-    try {
-      await lstat(join(this.path, 'state', `${commit}.commitpartial`));
-      return true;
-    } catch {
-      return false;
-    }
+  isPartial(commit: string): Promise<boolean> {
+    return exists(join(this.path, 'state', `${commit}.commitpartial`));
   }
 
   /** Commits marked partial (`state/*.commitpartial`): pulls that did not finish. */
