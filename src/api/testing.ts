@@ -154,6 +154,10 @@ export class FakeEngine implements Partial<ContainerEngine> {
   async execStart(id: string): Promise<ExecSession> {
     throw new NoSuch(`No such exec instance: ${id}`, { ref: id });
   }
+
+  async execResize(id: string): Promise<void> {
+    throw new NoSuch(`No such exec instance: ${id}`, { ref: id });
+  }
 }
 
 export const FAKE_DAEMON: DaemonFacts = {

@@ -30,6 +30,8 @@ export interface ContainerEngine {
   execCreate(ref: string, options: ExecOptions): Promise<string>;
   execStart(execId: string): Promise<ExecSession>;
   execInspect(execId: string): Promise<ExecInfo>;
+  /** Resize an exec's own TTY (a no-op without one). */
+  execResize(execId: string, rows: number, cols: number): Promise<void>;
   top(ref: string, psArgs?: string): Promise<TopResult>;
   stats(ref: string): Promise<StatsSample>;
   /** A tar stream of `path` inside the container (docker cp out). */

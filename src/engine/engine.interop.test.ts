@@ -307,7 +307,30 @@ test('-t: a TTY container and a TTY exec get a pty (one output stream, CRLF), st
   const [out, code] = await Promise.all([collect(session.streams.stdout), session.exit]);
   assert.equal(code, 0);
   assert.match(out, /^\/dev\/pts\/\d+\r\n$/);
+  // A process that exits right after writing loses nothing (the runtime does not copy the terminal itself).
+  for (let i = 0; i < 5; i++) {
+    const quick = await engine.execStart(await engine.execCreate(box, { cmd: ['seq', '1', '3000'], tty: true }));
+    const [text, c] = await Promise.all([collect(quick.streams.stdout), quick.exit]);
+    assert.equal(c, 0);
+    assert.equal(text, `${Array.from({ length: 3000 }, (_, k) => k + 1).join('\r\n')}\r\n`);
+  }
+  // Resize reaches the exec's terminal...
+  const sized = await engine.execCreate(box, { cmd: ['sh', '-c', 'read x; stty size'], tty: true, attachStdin: true });
+  const sizedSession = await engine.execStart(sized);
+  await engine.execResize(sized, 40, 100);
+  sizedSession.streams.stdin!.write('go\r');
+  const [sizedOut] = await Promise.all([collect(sizedSession.streams.stdout), sizedSession.exit]);
+  assert.match(sizedOut, /^40 100\r$/m);
   await engine.remove(box, { force: true });
+  // ...and the container's.
+  const { id: sizedBox } = await engine.create({ image: TEST_IMAGE, cmd: ['sh', '-c', 'read x; stty size'], tty: true, openStdin: true });
+  const att = await engine.attach(sizedBox, { stdin: true, stdout: true });
+  await engine.start(sizedBox);
+  await engine.resize(sizedBox, 30, 90);
+  att.stdin!.write('go\r');
+  await engine.wait(sizedBox, 'not-running', AbortSignal.timeout(20_000));
+  await Promise.race([att.done, sleep(3000)]);
+  assert.match(await collect(att.stdout), /^30 90\r$/m);
 });
 
 test('restore() deletes the runtime state a killed monitor left behind, then recreates the container', async (t) => {

@@ -20,7 +20,7 @@ import {
   allocateAddress, appendEvent, boundingCapabilities, MONITOR_MAIN, buildSpec, emptyState, endpointCounters, ensureBridge,
   execArgv, gatewayOf, hardRlimits, hostDevices, isCgroupV2, kernelRelease, macForIp, netnsName, netnsPath, nowRfc3339,
   parseSubnet, readJsonLog, releaseAddress, resolveRuntime, resolveUser, runtimeDelete, runtimeKill, runtimePs, runtimeState,
-  selinuxEnabled, setupEndpoint, STOP_REQUESTED, teardownEndpoint, withPty, ZERO_TIME, type MonitorConfig, type MonitorState,
+  selinuxEnabled, setupEndpoint, STOP_REQUESTED, teardownEndpoint, ZERO_TIME, listenConsole, openPty, resizeTerminal, type Pty, type MonitorConfig, type MonitorState,
   type OciMount, type RuntimeCommand, type SeccompProfileFile, type SpecInput,
 } from '../runtime/index.js';
 import type { ContainerEngine } from './engine-api.js';
@@ -69,6 +69,8 @@ interface ExecRecord {
   running: boolean;
   exitCode: number | null;
   pid: number;
+  /** Where the runtime writes the exec's pid (it appears shortly after the start). */
+  pidFile?: string;
 }
 
 function isAlive(pid: number): boolean {
@@ -790,7 +792,11 @@ export class Engine implements ContainerEngine {
     // Unbounded by design (a container may run for months); the caller bounds it with `signal`.
     for (let i = 0; ; i++) {
       signal?.throwIfAborted();
-      if (!(await stat(`${this.containerDir(id)}/record.json`).then(() => true, () => false))) return result(last);
+      if (!(await stat(`${this.containerDir(id)}/record.json`).then(() => true, () => false))) {
+        // Removed (--rm) between two polls: the last state seen may predate the exit; its die event has the code.
+        const code = await this.#lastExitCode(id);
+        return code === undefined ? result(last) : { statusCode: code };
+      }
       const s = await this.readState(id);
       last = s;
       const running = s.status === 'running' || s.status === 'restarting';
@@ -801,6 +807,32 @@ export class Engine implements ContainerEngine {
       } catch {
         signal?.throwIfAborted();
       }
+    }
+  }
+
+  /** The exit code in the container's last `die` event (searched from the end of the events file). */
+  async #lastExitCode(id: string): Promise<number | undefined> {
+    const fh = await open(this.eventsPath, 'r').catch(() => undefined);
+    if (fh === undefined) return undefined;
+    try {
+      const { size } = await fh.stat();
+      const len = Math.min(size, 1 << 20);
+      const buf = Buffer.alloc(len);
+      await fh.read(buf, 0, len, size - len);
+      const lines = buf.toString('utf8').split('\n');
+      for (let i = lines.length - 1; i >= 0; i--) {
+        const l = lines[i]!;
+        if (!l.includes(id) || !l.includes('"action":"die"')) continue;
+        try {
+          const e = JSON.parse(l) as EngineEvent;
+          if (e.id === id && e.action === 'die') return Number(e.attributes.exitCode ?? 0);
+        } catch {
+          /* a torn first line of the window */
+        }
+      }
+      return undefined;
+    } finally {
+      await fh.close();
     }
   }
 
@@ -972,10 +1004,22 @@ export class Engine implements ContainerEngine {
     };
   }
 
-  async resize(ref: string, _rows: number, _cols: number): Promise<void> {
-    // The TTY runs behind util-linux `script` (see runtime/oci-runtime.ts withPty); there is no pty master to
-    // resize from here. Accepted and ignored, as a daemon does for a container without a TTY.
-    await this.resolveId(ref);
+  async resize(ref: string, rows: number, cols: number): Promise<void> {
+    const id = await this.resolveId(ref);
+    const rec = await this.readRecord(id);
+    const s = await this.readState(id);
+    if (s.status !== 'running') throw new ContainerNotRunning(`Container ${id} is not running`, { id });
+    // Without a TTY there is nothing to size: accepted and ignored, as docker does.
+    if (!rec.config.tty || rows <= 0 || cols <= 0) return;
+    await resizeTerminal(s.pid, rows, cols);
+  }
+
+  async execResize(execId: string, rows: number, cols: number): Promise<void> {
+    const e = this.#execs.get(execId);
+    if (e === undefined) throw new NoSuchExec(`No such exec instance: ${execId}`, { id: execId });
+    if (!e.options.tty || !e.running || rows <= 0 || cols <= 0) return;
+    const pid = await this.#execPid(e);
+    if (pid !== 0) await resizeTerminal(pid, rows, cols);
   }
 
   // ---- exec --------------------------------------------------------------------------------------
@@ -995,7 +1039,18 @@ export class Engine implements ContainerEngine {
   async execInspect(execId: string): Promise<ExecInfo> {
     const e = this.#execs.get(execId);
     if (e === undefined) throw new NoSuchExec(`No such exec instance: ${execId}`, { id: execId });
-    return { id: e.id, containerId: e.containerId, running: e.running, exitCode: e.exitCode, pid: e.pid, options: e.options };
+    const pid = e.running ? await this.#execPid(e, 0) : e.pid;
+    return { id: e.id, containerId: e.containerId, running: e.running, exitCode: e.exitCode, pid, options: e.options };
+  }
+
+  /** The exec's pid, from the runtime's pid file (waited for up to `waitMs` right after the start). */
+  async #execPid(e: ExecRecord, waitMs = 1000): Promise<number> {
+    for (let waited = 0; e.pid === 0 && e.pidFile !== undefined && e.running; waited += 10) {
+      e.pid = Number.parseInt(await readFile(e.pidFile, 'utf8').catch(() => ''), 10) || 0;
+      if (e.pid !== 0 || waited >= waitMs) break;
+      await sleep(10);
+    }
+    return e.pid;
   }
 
   async execStart(execId: string): Promise<ExecSession> {
@@ -1019,29 +1074,68 @@ export class Engine implements ContainerEngine {
     const tmp = `${this.runDir(rec.id)}/exec-${execId.slice(0, 12)}`;
     await mkdir(tmp, { recursive: true });
     await writeFile(`${tmp}/process.json`, JSON.stringify(proc));
-    const argv = execArgv(rt, rec.id, `${tmp}/process.json`, `${tmp}/pid`);
-    const full = o.tty ? withPty(argv) : argv;
+    // A TTY exec gets its terminal over a console socket (see runtime/console.ts), like a TTY container.
+    const terminal = o.tty ? await listenConsole(`${this.runRoot}/a/${execId.slice(0, 24)}.tty`) : undefined;
+    const argv = execArgv(rt, rec.id, `${tmp}/process.json`, `${tmp}/pid`, terminal?.path);
     // A streamed, possibly long-lived child: spawned here rather than through core/exec (see monitor.ts).
-    const child = spawn(full[0]!, full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: [o.tty ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     e.running = true;
     const stdout = new PassThrough();
     const stderr = o.tty ? null : new PassThrough();
-    child.stdout.pipe(stdout);
-    if (stderr) child.stderr.pipe(stderr);
-    else child.stderr.pipe(stdout);
-    if (!o.attachStdin && !o.tty) child.stdin.end(); // see runtime/monitor.ts: EOF behind `script` is echoed
-    child.stdin.on('error', () => undefined);
+    let stdin: Writable | null = null;
+    let pty: Pty | undefined;
+    const ptyReady = terminal?.master.then((fd) => {
+      pty = openPty(fd);
+      pty.output.pipe(stdout);
+    }, () => undefined);
+    if (terminal) {
+      // The runtime's own output (its errors) shares the one TTY stream; the terminal's end ends the stream.
+      const diag = (d: Buffer) => (stdout.writableEnded ? undefined : stdout.write(d));
+      child.stdout!.on('data', diag);
+      child.stderr!.on('data', diag);
+      const typed: Buffer[] = [];
+      stdin = o.attachStdin
+        ? new Writable({
+          write(chunk: Buffer, _enc, cb) {
+            if (pty) pty.write(chunk);
+            else typed.push(Buffer.from(chunk));
+            cb();
+          },
+        })
+        : null;
+      void ptyReady?.then(() => {
+        for (const d of typed) pty?.write(d);
+      });
+    } else {
+      child.stdout!.pipe(stdout);
+      child.stderr!.pipe(stderr!);
+      if (!o.attachStdin) child.stdin!.end();
+      child.stdin!.on('error', () => undefined);
+      stdin = o.attachStdin ? child.stdin! : null;
+    }
     this.#event(`exec_start: ${o.cmd.join(' ')}`, rec.id, { name: rec.name, image: rec.imageRef, execID: execId });
-    void readFile(`${tmp}/pid`, 'utf8').then((p) => (e.pid = Number(p) || 0), () => undefined);
+    e.pidFile = `${tmp}/pid`;
     const exit = new Promise<number>((resolve) => {
       child.on('close', (code, sig) => {
-        e.running = false;
-        e.exitCode = code ?? (sig ? 128 + (SIGNAL_NUMBERS[sig.replace(/^SIG/, '')] ?? 0) : 255);
-        void rm(tmp, { recursive: true, force: true });
-        this.#event('exec_die', rec.id, { name: rec.name, image: rec.imageRef, execID: execId, exitCode: String(e.exitCode) });
-        resolve(e.exitCode);
+        void (async () => {
+          if (terminal) {
+            // Everything the process wrote is still in the terminal: read it before reporting the exit.
+            await Promise.race([ptyReady, sleep(1000)]);
+            await pty?.drain();
+            pty?.close();
+            terminal.close();
+            if (!pty) stdout.end();
+          }
+          e.running = false;
+          e.exitCode = code ?? (sig ? 128 + (SIGNAL_NUMBERS[sig.replace(/^SIG/, '')] ?? 0) : 255);
+          void rm(tmp, { recursive: true, force: true });
+          this.#event('exec_die', rec.id, { name: rec.name, image: rec.imageRef, execID: execId, exitCode: String(e.exitCode) });
+          resolve(e.exitCode);
+        })();
       });
       child.on('error', () => {
+        terminal?.close();
+        pty?.close();
         e.running = false;
         e.exitCode = 126;
         resolve(126);
@@ -1051,7 +1145,7 @@ export class Engine implements ContainerEngine {
     return {
       id: execId,
       exit,
-      streams: { tty: o.tty ?? false, stdin: o.attachStdin ? child.stdin : null, stdout, stderr, close: () => child.stdin.end(), done },
+      streams: { tty: o.tty ?? false, stdin, stdout, stderr, close: () => (terminal ? undefined : child.stdin?.end()), done },
     };
   }
 

@@ -14,7 +14,7 @@ export { needRoot, needTools, tempDir } from '../core/test-support.js';
 export const BUSYBOX_APPLETS = [
   'sh', 'echo', 'sleep', 'httpd', 'true', 'false', 'cat', 'ls', 'ps', 'id', 'env', 'hostname', 'wget', 'nc', 'printf',
   'mkdir', 'rm', 'touch', 'test', 'kill', 'head', 'tail', 'grep', 'sed', 'uname', 'whoami', 'mount', 'ip', 'ping', 'pwd',
-  'stat', 'readlink', 'chmod', 'ln', 'cp', 'mv', 'seq', 'wc', 'tee', 'ifconfig', 'find', 'awk', 'cut', 'tr', 'trap',
+  'stat', 'readlink', 'chmod', 'ln', 'cp', 'mv', 'seq', 'wc', 'tee', 'ifconfig', 'find', 'awk', 'cut', 'tr', 'trap', 'stty',
 ];
 
 /** A busybox rootfs from Debian's busybox-static (/bin/busybox), like the image builder's base layer. */

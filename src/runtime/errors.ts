@@ -6,3 +6,4 @@ export const MonitorFailed = defineError<{ id: string; reason: string }>('RUNTIM
 export const NetworkSetupFailed = defineError<{ id: string; step: string }>('RUNTIME_NETWORK_FAILED', 'internal');
 export const AddressPoolExhausted = defineError<{ subnet: string }>('RUNTIME_ADDRESS_POOL_EXHAUSTED', 'unavailable');
 export const PortInUse = defineError<{ hostIp: string; hostPort: number }>('RUNTIME_PORT_IN_USE', 'conflict');
+export const ConsoleFailed = defineError<{ path: string }>('RUNTIME_CONSOLE_FAILED', 'internal');

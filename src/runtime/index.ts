@@ -9,3 +9,4 @@ export * from './port-proxy.js';
 export * from './network.js';
 export * from './user.js';
 export * from './host.js';
+export * from './console.js';

@@ -8,6 +8,7 @@
  */
 import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { runMonitor, type MonitorConfig, type MonitorHooks } from './monitor.js';
+import { closeInheritedPtyMasters } from './console.js';
 
 /** What a hooks module exports (engine/monitor-hooks.ts). */
 interface MonitorHooksModule {
@@ -16,6 +17,7 @@ interface MonitorHooksModule {
 }
 
 async function main(dir: string): Promise<number> {
+  closeInheritedPtyMasters(); // a monitor lives as long as its container: it must not pin another terminal
   await new Promise<void>((resolve) => {
     process.stdin.once('data', () => resolve());
     process.stdin.once('end', () => resolve());

@@ -20,7 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from '../core/index.js';
 import { encodeJsonLogLine, formatNanoTime, LineSplitter, type LogStream } from './json-log.js';
-import { runArgv, withPty, type RuntimeCommand } from './oci-runtime.js';
+import { runArgv, type RuntimeCommand } from './oci-runtime.js';
+import { listenConsole, openPty, type ConsoleListener, type Pty } from './console.js';
 import { startPortProxies, type PortProxy, type ProxySpec } from './port-proxy.js';
 
 export interface MonitorConfig {
@@ -156,11 +157,24 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
   let runBuffer: Buffer[] = [];
   let runBufferSize = 0;
   let child: ChildProcess | undefined;
+  let pty: Pty | undefined;
+  let typedEarly: Buffer[] = []; // typed into a TTY container before its terminal arrived
+  const toStdin = (d: Buffer) => {
+    if (!config.tty) child?.stdin?.write(d);
+    else if (pty) pty.write(d);
+    else typedEarly.push(Buffer.from(d));
+  };
   const sockPath = config.attachSocket;
   await mkdir(dirname(sockPath), { recursive: true });
   await unlink(sockPath).catch(() => undefined);
   // allowHalfOpen: a client that is done sending stdin (half-close) still receives output until the exit.
+  // Every accepted connection, served or not: the monitor does not exit before each has been answered.
+  const sockets = new Set<net.Socket>();
+  // Between a run's exit and the next start: a client that connects now gets the replay, then the end.
+  let runEnded = false;
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);
@@ -177,6 +191,11 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
         socket.destroy();
         return;
       }
+      if (runEnded) {
+        if (header.fromStart) for (const f of runBuffer) if (wants(header, f)) socket.write(f);
+        socket.end();
+        return;
+      }
       const client: Client = { socket, header };
       clients.add(client);
       socket.on('close', () => clients.delete(client));
@@ -184,10 +203,11 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
       if (header.fromStart) for (const f of runBuffer) if (wants(header, f)) socket.write(f);
       const rest = head.subarray(nl + 1);
       if (header.stdin && config.openStdin) {
-        if (rest.length) child?.stdin?.write(rest);
-        socket.on('data', (d: Buffer) => child?.stdin?.write(d));
+        if (rest.length) toStdin(rest);
+        socket.on('data', (d: Buffer) => toStdin(d));
         socket.on('end', () => {
-          if (config.stdinOnce) child?.stdin?.end();
+          // A terminal has no end of input to pass on (as with docker's shim): only a pipe is closed.
+          if (config.stdinOnce && !config.tty) child?.stdin?.end();
         });
       }
     };
@@ -199,6 +219,13 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
     server.listen(sockPath, () => resolve());
   });
 
+  // Stops accepting, then lets connections already accepted finish (a client still sending its header gets
+  // the replay and the end), bounded so that a silent client cannot hold the exit.
+  const closeServer = async () => {
+    server.close();
+    for (let i = 0; i < 300 && sockets.size > 0; i++) await sleep(10);
+    for (const sock of sockets) sock.destroy();
+  };
   const wants = (h: AttachHeader, f: Buffer) => (f[0] === 1 ? h.stdout : h.stderr);
   const emit = (stream: LogStream, data: Buffer) => {
     const f = frame(stream === 'stdout' ? 1 : 2, data);
@@ -238,13 +265,18 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
     await unlink(pidFile).catch(() => undefined);
     runBuffer = [];
     runBufferSize = 0;
-    const argv = runArgv(config.runtime, config.id, config.bundle, pidFile);
-    const fullArgv = config.tty ? withPty(argv) : argv;
+    runEnded = false;
+    let terminal: ConsoleListener | undefined;
+    let consoleReady: Promise<void> = Promise.resolve();
+    pty = undefined;
+    typedEarly = [];
+    if (config.tty) terminal = await listenConsole(config.attachSocket.replace(/\.sock$/, '.tty')); // short: a socket path fits in 107 bytes
+    const argv = runArgv(config.runtime, config.id, config.bundle, pidFile, terminal?.path);
     const startedNs = nowNs();
-    child = spawn(fullArgv[0]!, fullArgv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: config.bundle });
+    // With a TTY the runtime's own stdio carries only its diagnostics; the terminal comes over the console socket.
+    child = spawn(argv[0]!, argv.slice(1), { stdio: [config.tty ? 'ignore' : 'pipe', 'pipe', 'pipe'], cwd: config.bundle });
     child.stdin?.on('error', () => undefined);
-    // Behind `script` an EOF on stdin is echoed into the pty: a TTY container keeps an idle stdin instead.
-    if (!config.openStdin && !config.tty) child.stdin?.end();
+    if (!config.openStdin) child.stdin?.end();
     const splitters = { stdout: new LineSplitter('stdout'), stderr: new LineSplitter('stderr') };
     let started = false;
     const early: Array<[LogStream, Buffer]> = [];
@@ -258,6 +290,22 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
     };
     child.stdout?.on('data', onOut('stdout'));
     child.stderr?.on('data', onOut('stderr'));
+    if (terminal) {
+      consoleReady = terminal.master.then((fd) => {
+        pty = openPty(fd);
+        pty.output.on('data', onOut('stdout'));
+        for (const d of typedEarly) pty.write(d);
+        typedEarly = [];
+      }, () => undefined);
+    }
+    const closeConsole = async (ran: boolean) => {
+      if (!terminal) return;
+      // The terminal keeps what the container wrote until it is read: take it all before the exit is reported.
+      if (ran) await Promise.race([consoleReady, sleep(1000)]);
+      await pty?.drain();
+      pty?.close();
+      terminal.close();
+    };
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       child!.on('close', (code, signal) => resolve({ code, signal }));
       child!.on('error', () => resolve({ code: 127, signal: null }));
@@ -278,6 +326,7 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
       child.kill('SIGKILL');
       done = await exited;
     }
+
     // A container as short as `true` can run and exit between two polls: the pid file tells it started.
     if (pid === 0) pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10) || 0;
     if (pid !== 0) {
@@ -296,8 +345,10 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
       if (first) ready({ pid });
       first = false;
       done ??= await exited;
+      await closeConsole(true);
     } else {
       // The runtime failed before the container ran: its stderr is the error, not container output.
+      await closeConsole(false);
       const message = Buffer.concat(early.map(([, b]) => b)).toString('utf8').trim() || `exit ${done?.code}`;
       state.status = first ? 'created' : 'exited';
       state.error = message;
@@ -307,8 +358,9 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
       state.monitorPid = 0;
       await save();
       if (first) {
+        runEnded = true;
         for (const p of proxies) p.close();
-        server.close();
+        await closeServer();
         closeSync(logFd);
         await rm(`${config.runDir}/${MONITOR_PID_FILE}`, { force: true });
         ready({ error: message });
@@ -325,6 +377,7 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
     state.finishedAt = nowRfc3339();
     const stopRequested = await stat(`${config.dir}/${STOP_REQUESTED}`).then(() => true, () => false);
     if (stopRequested) state.manuallyStopped = true;
+    runEnded = true;
     for (const c of clients) c.socket.end();
     clients.clear();
     event('die', { exitCode: String(code) });
@@ -345,10 +398,11 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
       break;
     }
   }
+  runEnded = true;
   state.monitorPid = 0;
   await save();
   for (const p of proxies) p.close();
-  server.close();
+  await closeServer();
   await rm(sockPath, { force: true });
   await rm(`${config.runDir}/${MONITOR_PID_FILE}`, { force: true });
   closeSync(logFd);

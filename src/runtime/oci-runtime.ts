@@ -127,22 +127,19 @@ export async function runtimePs(rt: RuntimeCommand, id: string): Promise<number[
   return JSON.parse(r.stdout || '[]') as number[];
 }
 
-/** argv for a foreground `run` (the monitor spawns it and stays its parent). */
-export function runArgv(rt: RuntimeCommand, id: string, bundle: string, pidFile: string): string[] {
-  return runtimeArgv(rt, 'run', '--bundle', bundle, '--pid-file', pidFile, id);
-}
-
-/** argv for `exec` with a process.json. */
-export function execArgv(rt: RuntimeCommand, id: string, processJson: string, pidFile: string): string[] {
-  return runtimeArgv(rt, 'exec', '--process', processJson, '--pid-file', pidFile, id);
-}
-
 /**
- * A TTY container needs a pty on the runtime's own stdio: crun/runc in the foreground copy between their
- * terminal and the container's (they fail on pipes). util-linux `script` supplies one; its -e keeps the exit
- * code. Node cannot receive the pty master over --console-socket (SCM_RIGHTS), hence this route.
+ * argv for a foreground `run` (the monitor spawns it and stays its parent). With `consoleSocket` the runtime
+ * sends the container's pty master there (see console.ts) instead of copying the terminal itself.
  */
-export function withPty(argv: readonly string[]): string[] {
-  const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  return ['script', '-q', '-e', '-f', '-c', quoted, '/dev/null'];
+export function runArgv(rt: RuntimeCommand, id: string, bundle: string, pidFile: string, consoleSocket?: string): string[] {
+  return runtimeArgv(rt, 'run', ...consoleArgs(consoleSocket), '--bundle', bundle, '--pid-file', pidFile, id);
+}
+
+/** argv for `exec` with a process.json (`consoleSocket` as for runArgv). */
+export function execArgv(rt: RuntimeCommand, id: string, processJson: string, pidFile: string, consoleSocket?: string): string[] {
+  return runtimeArgv(rt, 'exec', ...consoleArgs(consoleSocket), '--process', processJson, '--pid-file', pidFile, id);
+}
+
+function consoleArgs(consoleSocket: string | undefined): string[] {
+  return consoleSocket === undefined ? [] : ['--console-socket', consoleSocket];
 }

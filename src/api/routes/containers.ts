@@ -423,9 +423,7 @@ export function addContainerRoutes(router: Router<RouteHandler>, backend: ApiBac
   });
   router.add('POST', '/exec/{id}/resize', async (ctx) => {
     const { rows, cols } = resizeArgs(ctx);
-    const e = await engine.execInspect(ctx.params.id!);
-    // The engine resizes the container's terminal; an exec with its own TTY follows the same console size.
-    if (rows > 0 && cols > 0) await engine.resize(e.containerId, rows, cols).catch(() => undefined);
+    await engine.execResize(ctx.params.id!, rows, cols);
     ctx.res.writeHead(200, { 'Content-Length': '0' });
     ctx.res.end();
   });
