@@ -169,13 +169,19 @@ export class Engine implements ContainerEngine {
 
   /** State as the monitor left it, corrected when its monitor is gone (crash or reboot). */
   async readState(id: string): Promise<MonitorState> {
-    let s: MonitorState;
+    const s = await this.#readStateFile(id);
+    if (correctState(s) === s) return s;
+    // The monitor looked dead, but it may have written its final state and exited after our read: the
+    // state read after seeing it gone is the one that counts (only a crashed monitor needs the correction).
+    return correctState(await this.#readStateFile(id));
+  }
+
+  async #readStateFile(id: string): Promise<MonitorState> {
     try {
-      s = { ...emptyState(), ...(JSON.parse(await readFile(`${this.containerDir(id)}/state.json`, 'utf8')) as Partial<MonitorState>) };
+      return { ...emptyState(), ...(JSON.parse(await readFile(`${this.containerDir(id)}/state.json`, 'utf8')) as Partial<MonitorState>) };
     } catch {
-      s = emptyState();
+      return emptyState();
     }
-    return correctState(s);
   }
 
   async #writeState(id: string, state: MonitorState): Promise<void> {
@@ -732,7 +738,9 @@ export class Engine implements ContainerEngine {
       this.#files.read(`${dir}/state.json`).catch(() => undefined),
     ]);
     if (rec === undefined) return undefined;
-    return { rec: rec as ContainerRecord, s: correctState({ ...emptyState(), ...(raw as Partial<MonitorState> | undefined) }) };
+    const s = { ...emptyState(), ...(raw as Partial<MonitorState> | undefined) };
+    // As in readState: a monitor that looks dead may just have written its final state and exited.
+    return { rec: rec as ContainerRecord, s: correctState(s) === s ? s : await this.readState(id) };
   }
 
   async list(options: ListOptions = {}): Promise<ContainerSummary[]> {
