@@ -115,6 +115,8 @@ export class Engine implements ContainerEngine {
   readonly images: ImageBackend;
   readonly #options: EngineOptions;
   readonly #execs = new Map<string, ExecRecord>();
+  /** Attach sessions of this process waiting for a container's start: start() wakes them at once. */
+  readonly #attachWaiters = new Map<string, Set<() => void>>();
   readonly #note: (note: string) => void;
   /** record.json/state.json texts for list(): a long-lived engine (berthd) stats instead of reading them. */
   readonly #files = new JsonFileCache();
@@ -518,12 +520,14 @@ export class Engine implements ContainerEngine {
       stdinOnce: rec.config.stdinOnce,
       restartPolicy: rec.hostConfig.restartPolicy ?? { name: 'no', maximumRetryCount: 0 },
       autoRemove: rec.hostConfig.autoRemove ?? false,
+      expectClients: this.#attachWaiters.get(id)?.size ?? 0,
       ports: (rec.hostConfig.portBindings ?? []).map((p) => ({ hostIp: p.hostIp || publishIp, hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol, targetIp: rec.network.ip })),
       labels: rec.config.labels,
       hooksModule: fileURLToPath(new URL('./monitor-hooks.js', import.meta.url)),
     };
     await writeFileAtomic(`${dir}/monitor.json`, JSON.stringify(monitor), { durable: false });
     const result = await pending.go();
+    for (const wake of this.#attachWaiters.get(id) ?? []) wake();
     if ('error' in result) {
       const log = (await readFile(`${dir}/monitor.log`, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n');
       if (log) result.error += ` (monitor log: ${log})`;
@@ -944,7 +948,40 @@ export class Engine implements ContainerEngine {
       stderr?.end();
       resolveDone();
     };
+    // Attached before the start: start() in this process wakes the loop below as soon as the monitor reported,
+    // and the monitor, told to expect us, does not go away before we connected.
+    let woken = false;
+    let wakeSleep: (() => void) | undefined;
+    const waiter = () => {
+      woken = true;
+      wakeSleep?.();
+    };
+    const waiters = this.#attachWaiters;
+    if (initial.status === 'created') {
+      if (!waiters.has(id)) waiters.set(id, new Set());
+      waiters.get(id)!.add(waiter);
+    }
+    const unregister = () => {
+      const set = waiters.get(id);
+      set?.delete(waiter);
+      if (set?.size === 0) waiters.delete(id);
+    };
+    const pause = (ms: number) => new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wakeSleep = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
     const connect = async () => {
+      try {
+        await connectLoop();
+      } finally {
+        unregister();
+      }
+      attachStreams();
+    };
+    const connectLoop = async () => {
       // Until the monitor's socket appears (container still `created`), poll: bounded by a generous limit.
       // A container that stays exited (attached for a start that never comes, or whose monitor died) ends
       // the session after a short grace instead; readState never throws, so removal is checked on the record.
@@ -953,7 +990,8 @@ export class Engine implements ContainerEngine {
         if (!(await stat(`${this.containerDir(id)}/record.json`).then(() => true, () => false))) return finish(); // removed (--rm)
         const s = await this.readState(id);
         if (s.status === 'exited' && s.finishedAt === initial.finishedAt && Date.now() > exitedDeadline) return finish();
-        if (s.status === 'running' && isAlive(s.monitorPid)) {
+        // Once woken by start(), the monitor is there even if the container already ended: it replays the run.
+        if ((s.status === 'running' && isAlive(s.monitorPid)) || (woken && s.status !== 'created')) {
           const ok = await new Promise<boolean>((resolve) => {
             const sock = net.connect(sockPath);
             sock.once('connect', () => {
@@ -971,8 +1009,11 @@ export class Engine implements ContainerEngine {
           for await (const e of this.logs(id, { since: Date.parse(s.startedAt) / 1000 - 0.001 })) (e.stream === 'stdout' || tty ? stdout : stderr!).write(e.line);
           return finish();
         }
-        await sleep(i < 200 ? 5 : 50);
+        if (!woken) await pause(i < 200 ? 5 : 50);
+        else await sleep(5);
       }
+    };
+    const attachStreams = () => {
       if (!socket) return finish();
       const sock = socket;
       sock.write(`${JSON.stringify({ stdin: wantIn, stdout: options.stdout ?? true, stderr: options.stderr ?? true, fromStart })}\n`);

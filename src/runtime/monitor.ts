@@ -43,6 +43,8 @@ export interface MonitorConfig {
   readonly stdinOnce: boolean;
   readonly restartPolicy: { readonly name: string; readonly maximumRetryCount: number };
   readonly autoRemove: boolean;
+  /** Attach sessions waiting for this start (in the starting process): the monitor stays for them. */
+  readonly expectClients?: number;
   readonly ports: readonly ProxySpec[];
   readonly labels: Readonly<Record<string, string>>;
 }
@@ -172,6 +174,7 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
   const sockets = new Set<net.Socket>();
   // Between a run's exit and the next start: a client that connects now gets the replay, then the end.
   let runEnded = false;
+  let served = 0; // clients whose header arrived
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -184,6 +187,7 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
         return;
       }
       socket.off('data', onData);
+      served++;
       let header: AttachHeader;
       try {
         header = JSON.parse(head.subarray(0, nl).toString('utf8')) as AttachHeader;
@@ -222,6 +226,8 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
   // Stops accepting, then lets connections already accepted finish (a client still sending its header gets
   // the replay and the end), bounded so that a silent client cannot hold the exit.
   const closeServer = async () => {
+    // Clients that attached before the start may still be on their way (a busy host): wait for them, bounded.
+    for (let i = 0; i < 500 && served < (config.expectClients ?? 0); i++) await sleep(10);
     server.close();
     for (let i = 0; i < 300 && sockets.size > 0; i++) await sleep(10);
     for (const sock of sockets) sock.destroy();
