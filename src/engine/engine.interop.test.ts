@@ -287,6 +287,46 @@ test('exec, cp in and out, rename, kill, rm -f, prune, --rm and events', async (
   void readlink;
 });
 
+test('cp follows the container\'s own symlinks inside it (never onto the host) and sees its tmpfs mounts', async (t) => {
+  if (!(await gate(t))) return;
+  const { engine } = await testEngine(t);
+  const { id } = await engine.create({ image: TEST_IMAGE, cmd: ['sleep', '300'], host: { tmpfs: { '/scratch': 'mode=1777' } } });
+  await engine.start(id);
+  const sh = async (script: string) => {
+    const x = await engine.execStart(await engine.execCreate(id, { cmd: ['sh', '-c', script] }));
+    const [out] = await Promise.all([collect(x.streams.stdout), x.exit]);
+    return out;
+  };
+  await sh('ln -s / /escape && echo in-tmpfs > /scratch/note');
+  const marker = `berth-cp-escape-${process.pid}-${Date.now()}`;
+  const pack = tarStream.pack();
+  pack.entry({ name: marker, mode: 0o644 }, 'inside\n');
+  pack.finalize();
+  // /escape -> / is the container's root: the file lands in the container's /tmp, the host's /tmp is untouched.
+  await engine.copyTo(id, '/escape/tmp', pack as unknown as Readable);
+  assert.equal(await sh(`cat /tmp/${marker}`), 'inside\n');
+  await assert.rejects(stat(`/tmp/${marker}`));
+  const read = async (path: string): Promise<Record<string, string>> => {
+    const files: Record<string, string> = {};
+    const extract = tarStream.extract();
+    extract.on('entry', (h, stream, next) => {
+      let body = '';
+      stream.on('data', (d: unknown) => (body += String(d)));
+      stream.on('end', () => {
+        files[h.name] = h.type === 'symlink' ? `-> ${h.linkname}` : body;
+        next();
+      });
+    });
+    (await engine.copyFrom(id, path)).pipe(extract as unknown as NodeJS.WritableStream);
+    await new Promise<void>((r) => extract.on('finish', () => r()));
+    return files;
+  };
+  assert.deepEqual(await read(`/escape/tmp/${marker}`), { [marker]: 'inside\n' });
+  assert.deepEqual(await read('/escape'), { escape: '-> /' }, 'a final symlink is copied as the link');
+  assert.deepEqual(await read('/scratch/note'), { note: 'in-tmpfs\n' });
+  await engine.remove(id, { force: true });
+});
+
 test('-t: a TTY container and a TTY exec get a pty (one output stream, CRLF), stdin reaches them', async (t) => {
   if (!(await gate(t))) return;
   const { engine } = await testEngine(t);

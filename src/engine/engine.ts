@@ -14,6 +14,7 @@ import { mkdir, open, readdir, readFile, rm, stat, unlink, writeFile } from 'nod
 import * as net from 'node:net';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isErrno, writeFileAtomic } from '../core/index.js';
 import {
@@ -30,6 +31,7 @@ import {
 } from './errors.js';
 import type { ImageBackend } from './images.js';
 import { JsonFileCache } from './json-file-cache.js';
+import { resolveInRoot } from './scoped-path.js';
 import { isValidName, mergeEnv, parseBind } from './options.js';
 import { humanDuration } from './render.js';
 import type {
@@ -1263,26 +1265,40 @@ export class Engine implements ContainerEngine {
   }
 
   /** Host path for a path inside the container: through binds/volumes, else the rootfs. */
-  async #hostPath(rec: ContainerRecord, path: string): Promise<string> {
+  /**
+   * Where `path` of the container is on the host. A running container is seen through /proc/PID/root (its
+   * own mount namespace: volumes, binds and tmpfs mounts included); a stopped one through its mounts' sources
+   * and its rootfs. Either way the container's symlinks are followed inside it (scoped-path.ts).
+   */
+  async #hostPath(rec: ContainerRecord, path: string, followLast: boolean): Promise<string> {
     const norm = `/${path.split('/').filter((p) => p && p !== '.').join('/')}`;
     if (norm.split('/').includes('..')) throw new InvalidOption(`Invalid path ${JSON.stringify(path)}`, { option: 'path', value: path });
+    const s = await this.readState(rec.id);
+    if (s.status === 'running' && s.pid > 0) {
+      const root = `/proc/${s.pid}/root`;
+      if (await stat(root).then(() => true, () => false)) return resolveInRoot(root, norm, followLast);
+    }
     const m = [...rec.mounts].filter((x) => x.type !== 'tmpfs').sort((a, b) => b.destination.length - a.destination.length)
       .find((x) => norm === x.destination || norm.startsWith(`${x.destination}/`));
-    if (m) return `${m.source}${norm.slice(m.destination.length)}`;
+    if (m) return resolveInRoot(m.source, norm.slice(m.destination.length), followLast);
     const rootfs = await this.images.mountRootfs(rec.id, rec.imageId, this.containerDir(rec.id));
-    return `${rootfs}${norm === '/' ? '' : norm}`;
+    return resolveInRoot(rootfs, norm, followLast);
   }
 
   async copyFrom(ref: string, path: string): Promise<Readable> {
     const id = await this.resolveId(ref);
     const rec = await this.readRecord(id);
-    return (await import('./tar-copy.js')).copyFromDir(await this.#hostPath(rec, path));
+    // docker cp copies a final symlink as a link, and a path ending in "/." as the directory it names.
+    const followLast = /\/\.?$/.test(path);
+    const asked = path.split('/').filter((p) => p && p !== '.').pop();
+    const hostPath = await this.#hostPath(rec, path, followLast);
+    return (await import('./tar-copy.js')).copyFromDir(hostPath, asked ?? basename(hostPath));
   }
 
   async copyTo(ref: string, path: string, tar: Readable): Promise<void> {
     const id = await this.resolveId(ref);
     const rec = await this.readRecord(id);
-    await (await import('./tar-copy.js')).copyToDir(await this.#hostPath(rec, path), tar);
+    await (await import('./tar-copy.js')).copyToDir(await this.#hostPath(rec, path, true), tar);
   }
 
   async rename(ref: string, newName: string): Promise<void> {

@@ -13,11 +13,12 @@ import tarStream from 'tar-stream';
 import { joinWithin } from '../core/index.js';
 import { InvalidOption, NoSuchContainer } from './errors.js';
 
-export async function copyFromDir(hostPath: string): Promise<Readable> {
+/** `name`: the archive's top entry, the basename the caller asked for (the host path may be a link's target). */
+export async function copyFromDir(hostPath: string, name = path.basename(hostPath)): Promise<Readable> {
   const st = await lstat(hostPath).catch(() => undefined);
-  if (st === undefined) throw new NoSuchContainer(`Could not find the file ${hostPath} in container`, { ref: hostPath });
+  if (st === undefined) throw new NoSuchContainer(`Could not find the file ${name} in container`, { ref: name });
   const pack = tarStream.pack();
-  const base = path.basename(hostPath);
+  const base = name;
   const add = async (abs: string, name: string): Promise<void> => {
     const s = await lstat(abs);
     const common = { name, mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, mtime: s.mtime };
