@@ -438,6 +438,8 @@ test('stop unmounts the container rootfs and start mounts it again, keeping its 
   const { id } = await engine.create({ image: TEST_IMAGE, cmd: ['sh', '-c', 'echo kept >> /state; exec sleep 300'] });
   await engine.start(id);
   assert.equal(await mounted(rootfs(id)), true);
+  // start() returns once the process exists; on a busy host its first write may still be ahead of it.
+  await waitFor(async () => (await readFile(`${rootfs(id)}/state`, 'utf8').catch(() => '')) === 'kept\n', 'the first run\'s write');
   assert.equal(await engine.stop(id, { timeout: 0 }), true);
   assert.equal(await mounted(rootfs(id)), false);
   await engine.start(id);
