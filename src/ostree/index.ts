@@ -28,7 +28,7 @@ export { PullFetchFailed, PullLowSpeed, PullRefNotFound, PullBadRemoteData, Pull
 export { LooseStore, generateStaticDelta, applyStaticDelta, loadDeltaFromPath, listStaticDeltas, readStaticDelta, deleteStaticDelta, staticDeltaDigests, writeDeltaIndexes, updateSummary, parseDeltaIndex, parseDeltaDigests, superblockCommitMeta } from './delta/index.js';
 export { StaticDeltaNotFound, StaticDeltaMissingObject, StaticDeltaChecksumMismatch, StaticDeltaBadOps, type GenerateOptions, type GenerateResult, type UpdateSummaryOptions, type ApplyResult, type LoadedSuperblock } from './delta/index.js';
 export * as signing from './sign/index.js';
-export { signCommit, verifyCommit, signSummary, verifySummary, type SignatureReport, type SignatureState, type VerifyPolicy, type SignOptions } from './sign/index.js';
+export { generateEd25519KeyPair, signCommit, verifyCommit, signSummary, verifySummary, type SignatureReport, type SignatureState, type VerifyPolicy, type SignOptions } from './sign/index.js';
 export { listRemotes, getRemote, addRemote, deleteRemote, remoteVerification, remoteFetcherOptions, remoteBranches, validateRemoteName, type RemoteConfig, type RemoteLocation, type AddRemoteOptions } from './remote.js';
 export * from './remote-errors.js';
 export { serveRepo, handleRepoRequest, type ServeOptions, type RunningServer } from './serve.js';

@@ -165,3 +165,32 @@ test('host upgrade makes a tentative default; failing health checks roll it back
   assert.equal((await count())[0]!.checksum, v2);
   assert.match(await ostreeAdmin(S, 'status'), new RegExp(`^  test ${v2}\\.\\d+\\n`));
 });
+
+test('host status verifies each deployment against its origin remote\'s keys: valid, then unsigned', async (t) => {
+  if (!needRoot(t) || !(await needTools(t, 'ostree', 'chattr'))) return;
+  const { addRemote, generateEd25519KeyPair, signCommit } = await import('../../ostree/index.js');
+  const { exec } = await import('../../core/index.js');
+  const dir = await tmpfsDir(t);
+  const S = await ostreeSysroot(dir);
+  const repo = path.join(S, 'ostree/repo');
+  const key = generateEd25519KeyPair();
+  await addRemote({ repo }, 'origin', 'http://127.0.0.1:9/repo', { noGpgVerify: true, set: [['sign-verify', 'true'], ['verification-ed25519-key', key.public]] });
+  await makeTree(path.join(dir, 't1'));
+  const v1 = await ostreeCommit(repo, path.join(dir, 't1'), 'local/os', '1.0');
+  await signCommit(repo, v1, { ed25519: [key.secret] });
+  await exec(['ostree', `--repo=${repo}`, 'refs', `--create=origin:test/os`, v1]);
+  assert.equal(await runAdmin([`--sysroot=${S}`, 'deploy', '--os=test', '--karg=root=/dev/vda1', 'origin:test/os'], ctxWith({}).ctx), 0);
+  let c = ctxWith({ BERTH_CMDLINE: await defaultCmdline(S) });
+  assert.equal(await runHost([`--sysroot=${S}`, 'status'], c.ctx), 0);
+  assert.match(c.out(), new RegExp(`Commit: ${v1}\\n\\s+Ed25519Signature: Valid signature by ${key.public.replace(/[+/]/g, '\\$&')}\\n`));
+
+  // An unsigned commit on the same remote says so (status reads; only pull and deploy refuse).
+  await makeTree(path.join(dir, 't2'), { files: { 'usr/bin/tool': 'v2\n' } });
+  const v2 = await ostreeCommit(repo, path.join(dir, 't2'), 'local/os', '2.0');
+  await exec(['ostree', `--repo=${repo}`, 'refs', '--force', `--create=origin:test/os`, v2]);
+  assert.equal(await runAdmin([`--sysroot=${S}`, 'deploy', '--os=test', 'origin:test/os'], ctxWith({}).ctx), 0);
+  c = ctxWith({ BERTH_CMDLINE: await defaultCmdline(S) });
+  assert.equal(await runHost([`--sysroot=${S}`, 'status', '--json'], c.ctx), 0);
+  const json = JSON.parse(c.out()) as { deployments: Array<{ checksum: string; 'berth-signatures'?: Array<{ state: string }> }> };
+  assert.deepEqual(json.deployments.map((d) => [d.checksum, d['berth-signatures']?.[0]?.state]), [[v2, 'unsigned'], [v1, 'valid']]);
+});

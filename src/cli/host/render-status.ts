@@ -1,5 +1,6 @@
 /** Pure renderers of the status model (no I/O, no clock). */
 import type { DeploymentStatus, HostStatus } from './status-model.js';
+import { signatureRows } from './signature-status.js';
 
 function isoSeconds(unix: number): string {
   return new Date(unix * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -61,6 +62,7 @@ export function toHostStatusJson(status: HostStatus): unknown {
       'base-removals': [],
       'base-local-replacements': [],
       'kernel-arguments': d.kargs.split(' ').filter((k) => k !== '' && !k.startsWith('ostree=')),
+      ...(d.signatures !== undefined ? { 'berth-signatures': d.signatures.map((r) => ({ type: r.type, state: r.state, keys: r.keys })) } : {}),
     })),
     transaction: null,
     'cached-update': null,
@@ -75,6 +77,7 @@ function stanza(d: DeploymentStatus, verbose: boolean): string[] {
   if (d.version !== undefined) rows.push(['Version', d.timestamp !== undefined ? `${d.version} (${isoSeconds(d.timestamp)})` : d.version]);
   else if (d.timestamp !== undefined) rows.push(['Timestamp', isoSeconds(d.timestamp)]);
   rows.push(['Commit', d.checksum]);
+  if (d.signatures !== undefined) rows.push(...signatureRows(d.signatures));
   if (d.staged) rows.push(['Staged', 'yes']);
   if (d.pinned) rows.push(['Pinned', 'yes']);
   if (verbose) {

@@ -3,7 +3,9 @@
  * (kebab-case keys) and `ostree admin status` (text and the newer `--json`).
  */
 import { originIsPinned, originRefspec } from '../../formats/index.js';
+import type { SignatureReport } from '../../ostree/index.js';
 import { type Sysroot, deploymentId, sameDeployment } from '../../sysroot/index.js';
+import { deploymentSignatures } from './signature-status.js';
 
 export interface DeploymentStatus {
   readonly index: number;
@@ -20,6 +22,8 @@ export interface DeploymentStatus {
   readonly pinned: boolean;
   readonly kargs: string;
   readonly bootcsum: string;
+  /** The commit checked against its origin remote's keys; absent when that remote verifies nothing. */
+  readonly signatures?: readonly SignatureReport[];
 }
 
 export interface RollbackNote {
@@ -41,12 +45,14 @@ export async function buildStatus(sysroot: Sysroot, extra: Partial<Pick<HostStat
   const deployments: DeploymentStatus[] = [];
   for (const [index, d] of sysroot.deployments.entries()) {
     const commit = await sysroot.commit(d.checksum);
+    const refspec = d.origin === undefined ? undefined : originRefspec(d.origin);
+    const signatures = await deploymentSignatures(`${sysroot.path}/ostree/repo`, refspec, d.checksum).catch(() => undefined);
     deployments.push({
       index,
       stateroot: d.stateroot,
       checksum: d.checksum,
       serial: d.serial,
-      refspec: d.origin === undefined ? undefined : originRefspec(d.origin),
+      refspec,
       version: commit?.version,
       timestamp: commit?.timestamp,
       booted: sameDeployment(d, sysroot.booted),
@@ -56,6 +62,7 @@ export async function buildStatus(sysroot: Sysroot, extra: Partial<Pick<HostStat
       pinned: d.origin !== undefined && originIsPinned(d.origin),
       kargs: d.kargs,
       bootcsum: d.bootcsum,
+      ...(signatures !== undefined ? { signatures } : {}),
     });
   }
   void deploymentId;
