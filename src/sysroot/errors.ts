@@ -15,3 +15,4 @@ export const StagedLocked = defineError<Record<string, never>>('SYSROOT_STAGED_L
 export const KargsNotChanged = defineError<{ arg: string }>('SYSROOT_KARG_NOT_FOUND', 'invalid-argument');
 export const VersionNotFound = defineError<{ version: string; ref: string }>('SYSROOT_VERSION_NOT_FOUND', 'not-found');
 export const InjectedFault = defineError<{ step: string }>('SYSROOT_INJECTED_FAULT', 'aborted');
+export const SysrootLocked = defineError<{ path: string }>('SYSROOT_LOCKED', 'unavailable');

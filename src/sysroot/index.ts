@@ -14,3 +14,4 @@ export { BerthRepo } from './repo-adapter.js';
 /** Helpers for tests of this and other subsystems (tmpfs sysroots, trees, real-ostree commits). */
 export * as sysrootTesting from './testing.js';
 export { setKargsInPlace } from './kargs.js';
+export { lockSysroot, type SysrootLock } from './lock.js';

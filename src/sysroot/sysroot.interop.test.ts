@@ -185,3 +185,25 @@ test('the real ostree booted into a berth deployment shows berth\'s order with b
   assert.equal(realStaged, `  test ${v2}.1 (staged)\n    Version: 2.0\n    origin refspec: test/os\n${expected.replace(' (pending)', '')}`);
   assert.equal(s.queryDeploymentsFor().pending?.staged, true);
 });
+
+test('berth and the real ostree exclude each other through ostree/lock (OFD lock), and a second berth waits', async (t) => {
+  if (!needRoot(t) || !(await needTools(t, 'ostree', 'perl'))) return;
+  const { spawn } = await import('node:child_process');
+  const { lockSysroot } = await import('./index.js');
+  const dir = await tmpfsDir(t);
+  const S = await ostreeSysroot(dir);
+  const lock = await lockSysroot(S);
+  // ostree's cleanup takes the sysroot lock: it must wait for berth's.
+  const ostree = spawn('ostree', ['admin', 'cleanup', `--sysroot=${S}`], { stdio: 'ignore' });
+  const done = new Promise<number | null>((r) => ostree.once('close', (code) => r(code)));
+  const early = await Promise.race([done, new Promise<'waiting'>((r) => setTimeout(() => r('waiting'), 1500))]);
+  assert.equal(early, 'waiting', 'ostree admin cleanup ran while berth held the lock');
+  // Another berth gives up after its bounded wait, naming the lock.
+  let waited = false;
+  await assert.rejects(lockSysroot(S, { timeoutMs: 300, onWait: () => (waited = true) }), (e: Error & { code?: string }) => e.code === 'SYSROOT_LOCKED');
+  assert.equal(waited, true);
+  await lock.release();
+  assert.equal(await done, 0);
+  // Once free, it is berth's again at once.
+  await (await lockSysroot(S, { timeoutMs: 5000 })).release();
+});

@@ -37,7 +37,7 @@ import {
 } from '../../sysroot/index.js';
 import type { CommandContext } from '../context.js';
 import { Repo, addRemote } from '../../ostree/index.js';
-import { openSysroot, takeSysroot } from '../host/open.js';
+import { openSysroot, takeSysroot, withSysrootLock } from '../host/open.js';
 import { buildStatus } from '../host/status-model.js';
 import { renderAdminStatus, toAdminStatusJson } from '../host/render-status.js';
 import { formatOrigin } from '../../formats/index.js';
@@ -86,8 +86,12 @@ export async function runAdmin(argv: readonly string[], ctx: CommandContext): Pr
     ctx.stderr.write(`error: Unknown admin command ${JSON.stringify(verb)}\n${USAGE}`);
     return 1;
   }
+  // Like ostree: every verb that writes to an existing sysroot holds ostree/lock (status and init-fs do not).
+  if (!UNLOCKED_VERBS.has(verb)) return withSysrootLock(ctx, sysroot, () => fn(rest.slice(1), ctx, sysroot));
   return fn(rest.slice(1), ctx, sysroot);
 }
+
+const UNLOCKED_VERBS = new Set(['status', 'init-fs', 'os-init', 'stateroot-init']);
 
 
 async function initFs(argv: string[], ctx: CommandContext): Promise<number> {

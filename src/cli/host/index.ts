@@ -43,7 +43,7 @@ import {
 } from '../../sysroot/index.js';
 import { refreshOriginRef } from '../../ostree/index.js';
 import type { CommandContext } from '../context.js';
-import { openSysroot, takeSysroot } from './open.js';
+import { openSysroot, takeSysroot, withSysrootLock } from './open.js';
 import { buildStatus, type HostStatus } from './status-model.js';
 import { renderHostStatus, toHostStatusJson } from './render-status.js';
 import { berthdCheck, DEFAULT_BERTHD_SOCKET } from './berthd-check.js';
@@ -71,22 +71,22 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
       return statusVerb(args, ctx, sysroot);
     case 'upgrade':
     case 'update':
-      return upgradeVerb(args, ctx, sysroot);
+      return withSysrootLock(ctx, sysroot, () => upgradeVerb(args, ctx, sysroot));
     case 'deploy':
-      return deployVerb(args, ctx, sysroot);
+      return withSysrootLock(ctx, sysroot, () => deployVerb(args, ctx, sysroot));
     case 'rebase':
-      return rebaseVerb(args, ctx, sysroot);
+      return withSysrootLock(ctx, sysroot, () => rebaseVerb(args, ctx, sysroot));
     case 'rollback':
-      return rollbackVerb(args, ctx, sysroot);
+      return withSysrootLock(ctx, sysroot, () => rollbackVerb(args, ctx, sysroot));
     case 'kargs':
-      return kargsVerb(args, ctx, sysroot);
+      return withSysrootLock(ctx, sysroot, () => kargsVerb(args, ctx, sysroot));
     case 'cleanup':
-      return cleanupVerb(args, ctx, sysroot);
+      return withSysrootLock(ctx, sysroot, () => cleanupVerb(args, ctx, sysroot));
     case 'finalize':
     case 'finalize-deployment':
-      return finalizeVerb(args, ctx, sysroot);
+      return withSysrootLock(ctx, sysroot, () => finalizeVerb(args, ctx, sysroot));
     case 'health-check':
-      return healthVerb(args, ctx, sysroot);
+      return withSysrootLock(ctx, sysroot, () => healthVerb(args, ctx, sysroot));
     case undefined:
     case '--help':
     case '-h':

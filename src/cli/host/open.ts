@@ -5,8 +5,10 @@
  *   when the sysroot is `/`);
  * - BERTH_RUNDIR: per-boot state directory (default /run).
  */
+import { stat } from 'node:fs/promises';
+import * as path from 'node:path';
 import type { CommandContext } from '../context.js';
-import { BerthRepo, OstreeCliRepo, Sysroot } from '../../sysroot/index.js';
+import { BerthRepo, lockSysroot, OstreeCliRepo, Sysroot } from '../../sysroot/index.js';
 
 export function openSysroot(ctx: CommandContext, sysrootPath: string | undefined): Promise<Sysroot> {
   const log = (line: string) => ctx.stdout.write(`${line}\n`);
@@ -30,4 +32,19 @@ export function takeSysroot(argv: readonly string[]): { sysroot: string | undefi
     else rest.push(a);
   }
   return { sysroot, rest };
+}
+
+/** Runs a writing verb under the sysroot lock ostree's admin commands take (see sysroot/lock.ts). */
+export async function withSysrootLock<T>(ctx: CommandContext, sysrootPath: string | undefined, fn: () => Promise<T>): Promise<T> {
+  const root = path.resolve(ctx.cwd, sysrootPath ?? '/');
+  // Not a sysroot at all: no lock file to create there; the verb says what is wrong.
+  if (!(await stat(path.join(root, 'ostree')).then((st) => st.isDirectory(), () => false))) return fn();
+  const lock = await lockSysroot(root, {
+    onWait: () => ctx.stderr.write('Waiting for the sysroot lock (another ostree or berth process holds it)...\n'),
+  });
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
 }
