@@ -1062,7 +1062,13 @@ export class Engine implements ContainerEngine {
     if (s.status !== 'running') throw new ContainerNotRunning(`Container ${id} is not running`, { id });
     // Without a TTY there is nothing to size: accepted and ignored, as docker does.
     if (!rec.config.tty || rows <= 0 || cols <= 0) return;
-    await resizeTerminal(s.pid, rows, cols);
+    try {
+      await resizeTerminal(s.pid, rows, cols);
+    } catch (err) {
+      // The container may have ended between the check and the resize: that is "not running", not a failure.
+      if ((await this.readState(id)).status !== 'running') throw new ContainerNotRunning(`Container ${id} is not running`, { id });
+      throw err;
+    }
   }
 
   async execResize(execId: string, rows: number, cols: number): Promise<void> {

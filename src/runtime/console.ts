@@ -140,12 +140,19 @@ export function openPty(fd: number): Pty {
 }
 
 /**
- * Sets the window size of the terminal process `pid` has on stdin (what `docker run -t` / `exec -t` resize
- * do), through the terminal's own device as the process sees it: /proc/PID/root + /proc/PID/fd/0.
+ * Sets the window size of the terminal process `pid` has on its stdio (what `docker run -t` / `exec -t`
+ * resize do), through the terminal's own device as the process sees it: /proc/PID/root + /proc/PID/fd/N.
  */
 export async function resizeTerminal(pid: number, rows: number, cols: number): Promise<void> {
-  const dev = await new Promise<string>((resolve) => readlink(`/proc/${pid}/fd/0`, (err, target) => resolve(err ? '' : target)));
-  if (!/^\/dev\/pts\/\d+$/.test(dev)) throw new ConsoleFailed(`process ${pid} has no terminal on stdin`, { path: dev });
+  let dev = '';
+  for (const fd of [0, 1, 2]) {
+    const target = await new Promise<string>((resolve) => readlink(`/proc/${pid}/fd/${fd}`, (err, t) => resolve(err ? '' : t)));
+    if (/^\/dev\/pts\/\d+$/.test(target)) {
+      dev = target;
+      break;
+    }
+  }
+  if (dev === '') throw new ConsoleFailed(`process ${pid} has no terminal on its stdio`, { path: `/proc/${pid}/fd` });
   const r = await exec(['stty', '-F', `/proc/${pid}/root${dev}`, 'rows', String(rows), 'cols', String(cols)], { check: false });
   if (r.exitCode !== 0) throw new ConsoleFailed(`resize failed: ${r.stderr.toString("utf8").trim()}`, { path: dev });
 }
