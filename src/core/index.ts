@@ -1,3 +1,4 @@
 export * from './errors.js';
 export * from './fs.js';
 export * from './exec.js';
+export * from './file-lock.js';
