@@ -227,7 +227,7 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
   // the replay and the end), bounded so that a silent client cannot hold the exit.
   const closeServer = async () => {
     // Clients that attached before the start may still be on their way (a busy host): wait for them, bounded.
-    for (let i = 0; i < 500 && served < (config.expectClients ?? 0); i++) await sleep(10);
+    for (let i = 0; i < 1500 && served < (config.expectClients ?? 0); i++) await sleep(10);
     server.close();
     for (let i = 0; i < 300 && sockets.size > 0; i++) await sleep(10);
     for (const sock of sockets) sock.destroy();

@@ -140,8 +140,12 @@ async function attachedOutputDone(id: string): Promise<void> {
 /** Before a second attempt at removing an exited --rm container. */
 const AUTO_REMOVE_GRACE_MS = 5000;
 
-/** How long output may still arrive after the container exited before an attach session is ended. */
-const EXIT_GRACE_MS = 3000;
+/**
+ * How long output may still arrive after the container exited before an attach session is ended. A safety
+ * net only: the engine's attach ends by itself once it has replayed the run, and on a host busy enough to
+ * run a hundred containers at once connecting can take seconds (3 s lost output under such load).
+ */
+const EXIT_GRACE_MS = 30_000;
 
 async function wait(engine: ContainerEngine, ctx: RouteContext): Promise<void> {
   const raw = ctx.query.get('condition');
