@@ -15,3 +15,4 @@ export const CheckoutExists = defineError<{ path: string }>('REPO_CHECKOUT_EXIST
 export const HardlinkFailed = defineError<{ path: string }>('REPO_HARDLINK_FAILED', 'failed-precondition');
 export const XattrsUnsupported = defineError<{ path: string }>('REPO_XATTRS_UNSUPPORTED', 'failed-precondition');
 export const BadCommitOption = defineError<{ option: string }>('REPO_BAD_COMMIT_OPTION', 'invalid-argument');
+export const RepoLocked = defineError<{ path: string; kind: string }>('REPO_LOCKED', 'unavailable');

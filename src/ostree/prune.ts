@@ -1,3 +1,4 @@
+import { lockRepo } from './repo-lock.js';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checksumFromModifiedBase64, encodeVardict, isChecksum, variant } from '../formats/index.js';
@@ -31,7 +32,17 @@ export interface PruneResult {
   readonly freedBytes: number;
 }
 
+/** Holds the repository lock exclusively (no transaction may add references to what it deletes). */
 export async function pruneRepo(reader: RepoReader, options: PruneOptions = {}): Promise<PruneResult> {
+  const lock = await lockRepo(reader.path, reader.config, 'exclusive');
+  try {
+    return await pruneLocked(reader, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function pruneLocked(reader: RepoReader, options: PruneOptions): Promise<PruneResult> {
   const depth = options.depth ?? -1;
   const reachable = newReachable();
   const objects = (await reader.listObjects()).filter((o) => !options.commitOnly || o.type === 'commit');

@@ -159,3 +159,27 @@ test('a staging dir left by a dead transaction is removed once older than core.t
   await commitTree(repo, { trees: [{ kind: 'dir', path: tree }], branch: 'again', timestamp: 3 });
   assert.deepEqual((await fsp.readdir(path.join(dir, 'repo/tmp'))).filter((n) => n.startsWith('staging-')), ['staging-alive']);
 });
+
+test('the repository lock: commits wait for a prune\'s exclusive lock, berth\'s and the real ostree\'s alike', async (t) => {
+  const { repo, dir } = await smallRepo(t);
+  const { lockRepo } = await import('./repo-lock.js');
+  const { KeyFile } = await import('../formats/index.js');
+  const repoPath = path.join(dir, 'repo');
+  const config = KeyFile.parse(`${repo.config.toString()}`);
+  config.setValue('core', 'lock-timeout-secs', '1');
+  await repo.writeConfig(config);
+  const tree = path.join(dir, 'tree2');
+  await fsp.mkdir(tree);
+  await fsp.writeFile(path.join(tree, 'f'), 'x\n');
+  const held = await lockRepo(repoPath, config, 'exclusive'); // what a prune holds
+  await assert.rejects(commitTree(repo, { trees: [{ kind: 'dir', path: tree }], branch: 'other' }), code('REPO_LOCKED'));
+  const ostree = await exec(['ostree', `--repo=${repoPath}`, 'commit', '-b', 'other', `--tree=dir=${tree}`], { check: false });
+  assert.notEqual(ostree.exitCode, 0);
+  assert.match(ostree.stderr.toString(), /Locking repo shared failed/);
+  await held.release();
+  await commitTree(repo, { trees: [{ kind: 'dir', path: tree }], branch: 'other' });
+  // Shared holders do not exclude each other: a transaction does not wait for another one.
+  const a = await lockRepo(repoPath, config, 'shared');
+  const b = await lockRepo(repoPath, config, 'shared');
+  await Promise.all([a.release(), b.release()]);
+});

@@ -6,11 +6,12 @@ import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { createDeflateRaw, deflateRaw as deflateRawCb } from 'node:zlib';
-import { isErrno } from '../core/index.js';
+import { isErrno, type FileLock } from '../core/index.js';
 import {
   encodeArchiveHeader, encodeOstreeMeta, fileStreamPrefix, loosePath, S_IFLNK, S_IFMT, type FileHeader, type ObjectType,
 } from '../formats/index.js';
 import type { Repo } from './repo.js';
+import { lockRepo } from './repo-lock.js';
 import { setSymlinkXattrs, setXattr, setXattrs, setXattrSync } from './xattrs.js';
 
 const deflateRaw = promisify(deflateRawCb);
@@ -41,6 +42,7 @@ export class Transaction {
   readonly #pending = new Map<string, Promise<boolean>>();
   readonly #stagingDirs = new Set<string>();
   #done = false;
+  #lock: FileLock | undefined;
   /** Objects written (not already present) in this transaction, by type. */
   readonly written = { content: 0, metadata: 0, contentBytes: 0 };
 
@@ -64,8 +66,23 @@ export class Transaction {
     this.written.contentBytes += bytes;
   }
 
+  /** Holds the repository lock shared until commit or abort, as ostree's prepare_transaction does. */
   static async begin(repo: Repo): Promise<Transaction> {
-    return new Transaction(repo, await repo.newStagingDir());
+    const lock = await lockRepo(repo.path, repo.config, 'shared');
+    try {
+      const tx = new Transaction(repo, await repo.newStagingDir());
+      tx.#lock = lock;
+      return tx;
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+  }
+
+  async #unlock(): Promise<void> {
+    const lock = this.#lock;
+    this.#lock = undefined;
+    await lock?.release();
   }
 
   #rel(checksum: string, type: ObjectType): string {
@@ -268,10 +285,15 @@ export class Transaction {
     }
     this.#done = true;
     await fsp.rm(this.#staging, { recursive: true, force: true });
+    await this.#unlock();
   }
 
   async abort(): Promise<void> {
     this.#done = true;
-    await fsp.rm(this.#staging, { recursive: true, force: true, maxRetries: 3 });
+    try {
+      await fsp.rm(this.#staging, { recursive: true, force: true, maxRetries: 3 });
+    } finally {
+      await this.#unlock();
+    }
   }
 }
