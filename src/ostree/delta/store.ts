@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync, renameSync, rmSync, symlinkSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, open as openCallback, renameSync, rmSync, symlinkSync, writeSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, readlink, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { getAttribute } from 'fs-xattr';
 import { exec, exists, isErrno, writeFileAtomic } from '../../core/index.js';
@@ -91,6 +92,8 @@ export function encodeFilez(obj: ContentObject, level = 6): Uint8Array {
   out.set(z, prefix.length);
   return out;
 }
+
+const openAsync = promisify(openCallback);
 
 function writeAllSync(fd: number, data: Uint8Array): void {
   let off = 0;
@@ -280,15 +283,17 @@ export class LooseStore {
   }
 
   /**
-   * Object files are written with synchronous calls on one fd, then renamed into objects/: for
-   * the few-KB objects that make up most trees this costs far less than a thread-pool round trip
-   * (and a promise) per syscall, which dominated pulls. Nothing is fsynced per object; `finish()`
-   * syncs the filesystem once, before refs move (ostree: one syncfs per transaction).
+   * An object file is created on the thread pool (creating an inode can block for a millisecond
+   * on a busy ext4, so creations overlap with each other and with the HTTP work), then filled
+   * with synchronous calls on its fd and renamed into objects/: for the few-KB objects that make
+   * up most trees this costs far less than a thread-pool round trip (and a promise) per syscall.
+   * Nothing is fsynced per object; `finish()` syncs the filesystem once, before refs move
+   * (ostree: one syncfs per transaction).
    */
-  #writeObjectFile(checksum: string, type: ObjectType, data: Uint8Array, fill?: (fd: number, tmp: string) => void): void {
+  async #writeObjectFile(checksum: string, type: ObjectType, data: Uint8Array, fill?: (fd: number, tmp: string) => void): Promise<void> {
     const tmp = this.#tempPath();
     try {
-      const fd = openSync(tmp, 'wx', 0o644);
+      const fd = await openAsync(tmp, 'wx', 0o644);
       try {
         writeAllSync(fd, data);
         fill?.(fd, tmp);
@@ -316,14 +321,14 @@ export class LooseStore {
       });
       return;
     }
-    this.#writeObjectFile(checksum, type, bytes);
+    await this.#writeObjectFile(checksum, type, bytes);
   }
 
   /** Writes a content object after checking its checksum, in this repository's storage mode. */
   async writeContent(checksum: string, obj: ContentObject): Promise<void> {
     const actual = contentChecksum(obj);
     if (actual !== checksum) throw new ObjectCorrupt(`Corrupted file object; checksum expected=${checksum} actual=${actual}`, { checksum, type: 'file', reason: 'checksum' });
-    this.#writeVerifiedContent(checksum, obj);
+    await this.#writeVerifiedContent(checksum, obj);
   }
 
   /** Stores a `.filez` received from a remote after decoding and verifying it. */
@@ -331,21 +336,21 @@ export class LooseStore {
     const obj = decodeFilez(filez, checksum);
     const actual = contentChecksum(obj);
     if (actual !== checksum) throw new ObjectCorrupt(`Corrupted file object; checksum expected=${checksum} actual=${actual}`, { checksum, type: 'file', reason: 'checksum' });
-    if (this.mode === 'archive') this.#writeObjectFile(checksum, 'file', filez);
-    else this.#writeVerifiedContent(checksum, obj);
+    if (this.mode === 'archive') await this.#writeObjectFile(checksum, 'file', filez);
+    else await this.#writeVerifiedContent(checksum, obj);
     return obj;
   }
 
-  #writeVerifiedContent(checksum: string, obj: ContentObject): void {
+  async #writeVerifiedContent(checksum: string, obj: ContentObject): Promise<void> {
     const h = obj.header;
     const link = isSymlinkHeader(h);
     switch (this.mode) {
       case 'archive':
-        this.#writeObjectFile(checksum, 'file', encodeFilez(obj, this.zlibLevel));
+        await this.#writeObjectFile(checksum, 'file', encodeFilez(obj, this.zlibLevel));
         return;
       case 'bare-user':
         // ostree: (mode & (S_IFREG | 0775)) | S_IRUSR for files; symlinks are 0644 files holding the target
-        this.#writeObjectFile(checksum, 'file', link ? UTF8.encode(`${h.symlinkTarget}\0`) : obj.content, (fd, tmp) => {
+        await this.#writeObjectFile(checksum, 'file', link ? UTF8.encode(`${h.symlinkTarget}\0`) : obj.content, (fd, tmp) => {
           setXattrSync(tmp, OSTREEMETA, ostreeMetaOf(h));
           fchmodSync(fd, link ? 0o644 : (h.mode & 0o775) | 0o400);
           futimesSync(fd, 0, 0);
@@ -366,7 +371,7 @@ export class LooseStore {
           }
           return;
         }
-        this.#writeObjectFile(checksum, 'file', obj.content, (fd, tmp) => {
+        await this.#writeObjectFile(checksum, 'file', obj.content, (fd, tmp) => {
           if (this.mode === 'bare') {
             fchownSync(fd, h.uid, h.gid);
             for (const x of h.xattrs) setXattrSync(tmp, x.name, x.value);
