@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, open as openCallback, renameSync, rmSync, symlinkSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, open as openCallback, rename as renameCallback, rmSync, symlinkSync, writeSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, readlink, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -94,6 +94,7 @@ export function encodeFilez(obj: ContentObject, level = 6): Uint8Array {
 }
 
 const openAsync = promisify(openCallback);
+const renameAsync = promisify(renameCallback);
 
 function writeAllSync(fd: number, data: Uint8Array): void {
   let off = 0;
@@ -272,21 +273,21 @@ export class LooseStore {
     return join(this.#stageDirSync(), `o${this.#counter}`);
   }
 
-  #publish(tmp: string, checksum: string, type: ObjectType): void {
+  async #publish(tmp: string, checksum: string, type: ObjectType): Promise<void> {
     const dir = join(this.path, 'objects', checksum.slice(0, 2));
     if (!this.#madeDirs.has(dir)) {
       mkdirSync(dir, { recursive: true, mode: 0o775 });
       this.#madeDirs.add(dir);
     }
-    renameSync(tmp, this.objectPath(checksum, type));
+    await renameAsync(tmp, this.objectPath(checksum, type));
     this.#index?.add(this.#indexKey(checksum, type));
   }
 
   /**
-   * An object file is created on the thread pool (creating an inode can block for a millisecond
-   * on a busy ext4, so creations overlap with each other and with the HTTP work), then filled
-   * with synchronous calls on its fd and renamed into objects/: for the few-KB objects that make
-   * up most trees this costs far less than a thread-pool round trip (and a promise) per syscall.
+   * An object file is created and later renamed into objects/ on the thread pool (each can block
+   * for a millisecond on a busy ext4, so they overlap with each other and with the HTTP work) and
+   * filled with synchronous calls on its fd: for the few-KB objects that make up most trees this
+   * costs far less than a thread-pool round trip (and a promise) per syscall.
    * Nothing is fsynced per object; `finish()` syncs the filesystem once, before refs move
    * (ostree: one syncfs per transaction).
    */
@@ -300,7 +301,7 @@ export class LooseStore {
       } finally {
         closeSync(fd);
       }
-      this.#publish(tmp, checksum, type);
+      await this.#publish(tmp, checksum, type);
     } catch (err) {
       rmSync(tmp, { force: true });
       throw err;
@@ -364,7 +365,7 @@ export class LooseStore {
             symlinkSync(h.symlinkTarget, tmp);
             if (this.mode === 'bare') lchownSync(tmp, h.uid, h.gid);
             lutimesSync(tmp, 0, 0);
-            this.#publish(tmp, checksum, 'file');
+            await this.#publish(tmp, checksum, 'file');
           } catch (err) {
             rmSync(tmp, { force: true });
             throw err;
