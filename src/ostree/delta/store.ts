@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, open as openCallback, rename as renameCallback, rmSync, symlinkSync, writeSync } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, readlink, rm, unlink } from 'node:fs/promises';
+import { closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, open as openCallback, readFileSync, readlinkSync, rename as renameCallback, rmSync, symlinkSync, writeSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { getAttribute } from 'fs-xattr';
+import { getAttributeSync } from 'fs-xattr';
 import { exec, exists, isErrno, writeFileAtomic } from '../../core/index.js';
 import {
   decodeArchiveHeader,
@@ -20,7 +20,7 @@ import {
   type ObjectType,
 } from '../../formats/index.js';
 import { ObjectCorrupt, ObjectNotFound, RepoBadConfig, RepoNotFound } from '../errors.js';
-import { readXattrs, setXattrSync } from '../xattrs.js';
+import { readXattrsSync, setXattrSync } from '../xattrs.js';
 
 /**
  * Loose-object access for pulls and static deltas: read any object of an archive, bare,
@@ -95,6 +95,10 @@ export function encodeFilez(obj: ContentObject, level = 6): Uint8Array {
 
 const openAsync = promisify(openCallback);
 const renameAsync = promisify(renameCallback);
+
+function bytesOf(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
 
 function writeAllSync(fd: number, data: Uint8Array): void {
   let off = 0;
@@ -221,15 +225,19 @@ export class LooseStore {
     }
   }
 
+  /**
+   * Reads with synchronous calls: delta ops read their bsdiff sources one after another, so a
+   * thread-pool round trip per syscall (behind the object writes queued there) only added latency.
+   */
   async readContent(checksum: string): Promise<ContentObject> {
     const p = this.objectPath(checksum, 'file');
     try {
       switch (this.mode) {
         case 'archive':
-          return decodeFilez(new Uint8Array(await readFile(p)), checksum);
+          return decodeFilez(bytesOf(readFileSync(p)), checksum);
         case 'bare-user': {
-          const meta = decodeOstreeMeta(new Uint8Array(await getAttribute(p, OSTREEMETA)));
-          const data = new Uint8Array(await readFile(p));
+          const meta = decodeOstreeMeta(bytesOf(getAttributeSync(p, OSTREEMETA)));
+          const data = bytesOf(readFileSync(p));
           const header: FileHeader = { uid: meta.uid, gid: meta.gid, mode: meta.mode, symlinkTarget: '', xattrs: meta.xattrs };
           if ((meta.mode & S_IFMT) === S_IFLNK) {
             const end = data.at(-1) === 0 ? data.length - 1 : data.length;
@@ -239,12 +247,12 @@ export class LooseStore {
         }
         case 'bare':
         case 'bare-user-only': {
-          const st = await lstat(p);
+          const st = lstatSync(p);
           const bare = this.mode === 'bare';
-          const xattrs = bare && !st.isSymbolicLink() ? await readXattrs(p) : [];
+          const xattrs = bare && !st.isSymbolicLink() ? readXattrsSync(p) : [];
           const base = { uid: bare ? st.uid : 0, gid: bare ? st.gid : 0, mode: st.mode, xattrs };
-          if (st.isSymbolicLink()) return { header: { ...base, symlinkTarget: await readlink(p) }, content: new Uint8Array(0) };
-          return { header: { ...base, symlinkTarget: '' }, content: new Uint8Array(await readFile(p)) };
+          if (st.isSymbolicLink()) return { header: { ...base, symlinkTarget: readlinkSync(p) }, content: new Uint8Array(0) };
+          return { header: { ...base, symlinkTarget: '' }, content: bytesOf(readFileSync(p)) };
         }
       }
     } catch (err) {
