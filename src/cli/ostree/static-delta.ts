@@ -1,6 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 
-import { applyStaticDelta, deleteStaticDelta, generateStaticDelta, listStaticDeltas, loadDeltaFromPath, LooseStore, readStaticDelta, Repo, staticDeltaDigests, writeDeltaIndexes } from '../../ostree/index.js';
+import { applyStaticDelta, deleteStaticDelta, generateStaticDelta, listStaticDeltas, loadDeltaFromPath, LooseStore, readStaticDelta, Repo, signing, staticDeltaDigests, writeDeltaIndexes } from '../../ostree/index.js';
 import type { CommandContext } from '../context.js';
 import { repoPathOf, runVerb, UsageError, type VerbSpec } from './goption.js';
 import { formatBytes } from './pull-progress.js';
@@ -21,6 +22,9 @@ export const SPEC: VerbSpec = {
     { long: 'disable-bsdiff', help: 'generate: disable use of bsdiff' },
     { long: 'filename', arg: 'FILENAME', help: 'generate: write the delta content to FILENAME' },
     { long: 'xz-preset', arg: 'N', help: 'generate: xz compression preset 0-9 (default 9)' },
+    { long: 'sign', arg: 'KEY_ID', help: 'generate: sign the delta superblock with this (secret) key' },
+    { long: 'sign-type', arg: 'NAME', help: 'generate: signature type to use (defaults to "ed25519")' },
+    { long: 'keys-file', arg: 'NAME', help: 'generate: read signing key(s) from file' },
   ],
 };
 
@@ -86,6 +90,11 @@ export function run(argv: readonly string[], ctx: CommandContext): Promise<numbe
         const minFallback = args.get('min-fallback-size');
         const filename = args.get('filename');
         const preset = args.get('xz-preset');
+        const signType = args.get('sign-type') ?? 'ed25519';
+        if (signType !== 'ed25519') throw new signing.SignUnknownType(`Requested signature type is not implemented: ${JSON.stringify(signType)}`, { type: signType });
+        const keys = args.all('sign');
+        const keysFile = args.get('keys-file');
+        if (keysFile !== undefined) keys.push(...signing.parseKeyList(await readFile(isAbsolute(keysFile) ? keysFile : join(ctx.cwd, keysFile), 'utf8')));
         const r = await generateStaticDelta(store, {
           ...(from !== undefined ? { from } : {}),
           to,
@@ -95,6 +104,7 @@ export function run(argv: readonly string[], ctx: CommandContext): Promise<numbe
           ...(filename !== undefined ? { filename: isAbsolute(filename) ? filename : join(ctx.cwd, filename) } : {}),
           ...(args.has('disable-bsdiff') ? { disableBsdiff: true } : {}),
           ...(preset !== undefined ? { xzPreset: Number(preset) } : {}),
+          ...(keys.length > 0 ? { signSuperblock: async (sb: Uint8Array) => signing.signDetached(sb, [], { ed25519: keys }) } : {}),
         });
         ctx.stdout.write(`Generating static delta:\n  From: ${from ?? 'empty'}\n  To:   ${to}\n`);
         ctx.stdout.write(`${r.objects} objects in ${r.parts} part${r.parts === 1 ? '' : 's'} (${r.stats.meta} metadata, ${r.stats.bsdiff} bsdiff, ${r.stats.spliced} whole), ${r.fallbacks} fallbacks; ${formatBytes(r.totalSize)}\n`);

@@ -23,6 +23,8 @@ export interface LoadedSuperblock {
   readonly checksum: string;
   /** Signatures when the superblock was signed (`(taya{sv})` wrapper). */
   readonly signatures?: VardictEntries;
+  /** The bytes those signatures cover: the superblock inside the wrapper. */
+  readonly signedData?: Uint8Array;
   readonly name: string;
 }
 
@@ -45,7 +47,7 @@ export function parseSuperblockFile(bytes: Uint8Array): LoadedSuperblock {
       actual: commitSum,
     });
   }
-  return { superblock, checksum, ...(signatures !== undefined ? { signatures } : {}), name: delta.formatDeltaName(superblock.from, superblock.to) };
+  return { superblock, checksum, ...(signatures !== undefined ? { signatures, signedData: inner } : {}), name: delta.formatDeltaName(superblock.from, superblock.to) };
 }
 
 /** Where a delta's parts come from: the repo, an inline superblock, or HTTP. */

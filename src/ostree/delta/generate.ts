@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../core/index.js';
-import { decodeVardict, delta, encodeXattrs, variant, type FileHeader, type Variant } from '../../formats/index.js';
+import { decodeVardict, delta, encodeXattrs, variant, type FileHeader, type VardictEntries, type Variant } from '../../formats/index.js';
 import { isSymlinkHeader, sha256Hex, type ContentObject, type LooseStore } from './store.js';
 import { walkCommit, type CommitObjects } from './walk.js';
 import { xzCompress } from './xz.js';
@@ -33,6 +33,12 @@ export interface GenerateOptions {
   readonly metadata?: ReadonlyArray<readonly [string, Variant]>;
   /** Seconds since the epoch written into the superblock (default: now). */
   readonly timestamp?: number;
+  /**
+   * Signs the superblock (`--sign`): returns the signatures dictionary (`ostree.sign.ed25519`,
+   * …) over the superblock bytes, which are then wrapped as ostree's signed superblock
+   * `(taya{sv})`. Injected so that deltas do not depend on the signing engines.
+   */
+  readonly signSuperblock?: (superblock: Uint8Array) => Promise<VardictEntries>;
 }
 
 export interface GenerateResult {
@@ -290,7 +296,7 @@ export async function generateStaticDelta(store: LooseStore, options: GenerateOp
   if (detached !== undefined && detached.length > 0) {
     metadata.push([delta.deltaRelativePath(from, to, 'commitmeta'), variant('a{sv}', decodeVardict(detached).map(([k, v]) => [k, v]))]);
   }
-  const superblock = delta.encodeSuperblock({
+  const unsigned = delta.encodeSuperblock({
     metadata,
     timestamp: options.timestamp ?? Math.floor(Date.now() / 1000),
     from,
@@ -299,6 +305,10 @@ export async function generateStaticDelta(store: LooseStore, options: GenerateOp
     parts: headers,
     fallbacks,
   });
+  // ostree static-delta generate --sign: the file becomes (magic, superblock, signatures)
+  const superblock = options.signSuperblock === undefined
+    ? unsigned
+    : delta.encodeSignedSuperblock({ superblock: unsigned, signatures: await options.signSuperblock(unsigned) });
 
   let path: string;
   let totalSize = superblock.length;

@@ -125,7 +125,8 @@ export class Fetcher {
         chunks.push(chunk);
       });
       if (status === 404) return undefined;
-      return new Uint8Array(Buffer.concat(chunks));
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
     });
     if (result === undefined && options.optional !== true) {
       throw new PullFetchFailed(`Server returned HTTP 404 for ${url.href}`, { url: url.href, status: 404, attempts: 1 });

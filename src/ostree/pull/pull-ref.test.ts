@@ -6,7 +6,7 @@ import { needTools, tempDir } from '../../core/test-support.js';
 import { generateStaticDelta, LooseStore, updateSummary } from '../delta/index.js';
 import { makeTwoCommits } from '../delta/test-fixtures.js';
 import { addRemote } from '../remote.js';
-import { generateEd25519KeyPair, signCommit } from '../sign/index.js';
+import { generateEd25519KeyPair, signCommit, signDetached } from '../sign/index.js';
 import { pullRef, refreshOriginRef } from './index.js';
 import { plainStaticServer } from './test-server.js';
 
@@ -50,13 +50,13 @@ test('refreshOriginRef() pulls remote:ref (metadata only for --check) and applie
   await addRemote({ repo: offline }, 'origin', 'http://127.0.0.1:9/', { noGpgVerify: true, signVerify: [`ed25519=inline:${keys.public}`] });
   await ostree('pull-local', `--repo=${offline}`, repo, v1);
   const bundle = join(dir, 'update.bundle');
-  await generateStaticDelta(await LooseStore.open(repo), { from: v1, to: v2, filename: bundle, minFallbackSize: 0 });
+  await generateStaticDelta(await LooseStore.open(repo), { from: v1, to: v2, filename: bundle, minFallbackSize: 0, signSuperblock: async (sb) => signDetached(sb, [], { ed25519: [keys.secret] }) });
   const applied = await refreshOriginRef(offline, `origin:${ref}`, { from: bundle });
   assert.equal(applied.commit, v2);
   assert.equal((await ostree('rev-parse', `--repo=${offline}`, `origin:${ref}`)).trim(), v2);
   await ostree('fsck', `--repo=${offline}`);
 
-  // a bundle whose commit is signed by another key is refused before anything is written
+  // a bundle signed (superblock and commit) by another key is refused before anything is written
   const stranger = generateEd25519KeyPair();
   const other = join(dir, 'other-repo');
   await ostree('init', `--repo=${other}`, '--mode=bare');

@@ -1,6 +1,7 @@
 import { applyStaticDelta, loadDeltaFromPath, LooseStore, superblockCommitMeta } from '../delta/index.js';
 import { getRemote, remoteFetcherOptions, remoteVerification, type RemoteLocation } from '../remote.js';
 import { assertVerified, verifyDetached, type SignatureReport } from '../sign/index.js';
+import { verifySuperblock } from './delta-trust.js';
 import { pull, type PullProgress, type PullResult } from './pull.js';
 
 /**
@@ -46,8 +47,8 @@ export async function pullRef(repoPath: string, remoteName: string, ref: string,
 /**
  * `--from=PATH`: applies an offline update bundle (a static delta file made with
  * `static-delta generate --filename`, or a delta directory). With `remote`, the embedded commit
- * must pass that remote's signature policy before anything is written. Returns the commit;
- * the caller points its ref at it.
+ * and the bundle itself (a signed superblock) must pass that remote's signature policy before
+ * anything is written. Returns the commit; the caller points its ref at it.
  */
 export async function applyOfflineDelta(repoPath: string, path: string, options: { readonly remote?: string; readonly remotesDir?: string } = {}): Promise<{ commit: string; from: string | undefined; signatures: readonly SignatureReport[] }> {
   const store = await LooseStore.open(repoPath);
@@ -56,6 +57,8 @@ export async function applyOfflineDelta(repoPath: string, path: string, options:
   if (options.remote !== undefined) {
     const loc: RemoteLocation = { repo: repoPath, ...(options.remotesDir !== undefined ? { remotesDir: options.remotesDir } : {}) };
     const verify = await remoteVerification(loc, await getRemote(loc, options.remote));
+    // no summary vouches for a bundle: with verification on, it must be a signed superblock
+    await verifySuperblock(loaded, verify.commit, { remote: options.remote, vouchedBySignedSummary: false });
     signatures = await verifyDetached(loaded.superblock.commit, superblockCommitMeta(loaded.superblock) ?? [], verify.commit);
     assertVerified(signatures, { object: `commit ${loaded.superblock.to}`, remote: options.remote });
   }

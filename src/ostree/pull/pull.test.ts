@@ -84,8 +84,9 @@ test('berth pulls GPG-signed commits from an ostree-made repo on a plain static 
   const sstore = await LooseStore.open(repo);
   const scratch = await generateStaticDelta(sstore, { to: v2 });
   assert.equal(scratch.fallbacks, 1);
-  await updateSummary(sstore);
-  const c3 = await client(dir, 'client3', server.url, keyring);
+  // gpg-verify: an unsigned superblock is used only when a verified summary lists its digest
+  await updateSummary(sstore, { sign: { gpg: [{ keyId, homedir: home }] } });
+  const c3 = await client(dir, 'client3', server.url, keyring, [['gpg-verify-summary', 'true']]);
   server.log.length = 0;
   const r4 = await pullFrom(c3, [ref]);
   assert.equal(r4.refs[0]?.viaDelta, v2);
@@ -148,24 +149,24 @@ test('unsigned, unknown-key and tampered summaries, commits, objects and delta p
   assert.equal(await c.store.has('commit', v2), false);
   await writeFile(victim, good);
 
-  // a tampered delta part (berth-generated delta; ostree summary lists it)
+  // a tampered delta part (berth-generated delta; the signed summary lists its superblock)
   await signCommit(repo, v1, { gpg: [{ keyId, homedir: home }] });
-  await pullFrom(c, [v1]);
+  await pullFrom(cs, [v1]);
   const store = await LooseStore.open(repo);
   const d = await generateStaticDelta(store, { from: v1, to: v2 });
-  await updateSummary(store);
+  await updateSummary(store, { sign: { gpg: [{ keyId, homedir: home }] } });
   const partPath = join(d.path, '..', '0');
   const part = await readFile(partPath);
   part[20]! ^= 0x01;
   await writeFile(partPath, part);
-  await assert.rejects(pullFrom(c, [ref]), { code: 'STATIC_DELTA_CHECKSUM_MISMATCH' });
-  assert.equal(await c.store.readRef(ref, 'origin'), undefined);
-  assert.equal(await c.store.has('commit', v2), false);
+  await assert.rejects(pullFrom(cs, [ref]), { code: 'STATIC_DELTA_CHECKSUM_MISMATCH' });
+  assert.equal(await cs.store.readRef(ref, 'origin'), undefined);
+  assert.equal(await cs.store.has('commit', v2), false);
   part[20]! ^= 0x01;
   await writeFile(partPath, part);
-  const ok = await pullFrom(c, [ref]);
+  const ok = await pullFrom(cs, [ref]);
   assert.equal(ok.refs[0]?.viaDelta, d.name);
-  await ostree('fsck', `--repo=${c.path}`);
+  await ostree('fsck', `--repo=${cs.path}`);
 });
 
 test('the real ostree pulls from a repo berth delta-ed, summarised, signed and serves, with and without deltas', async (t) => {

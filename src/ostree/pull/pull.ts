@@ -4,6 +4,7 @@ import { decodeCommit, decodeDirTree, decodeSummary, decodeVardict, delta, encod
 import { applyStaticDelta, parseDeltaDigests, parseDeltaIndex, parseSuperblockFile, sha256Hex, superblockCommitMeta, type LooseStore } from '../delta/index.js';
 import { StaticDeltaChecksumMismatch } from '../delta/errors.js';
 import { assertVerified, verifyDetached, type SignatureReport, type VerifyPolicy } from '../sign/index.js';
+import { verifySuperblock } from './delta-trust.js';
 import { PullBadRemoteData, PullNoDelta, PullRefNotFound } from './errors.js';
 import { Fetcher, type FetcherOptions } from './fetcher.js';
 
@@ -142,11 +143,13 @@ export async function pull(store: LooseStore, options: PullOptions): Promise<Pul
     const summaryBytes = await fetcher.get('summary', { optional: true, maxBytes: 64 * 1024 * 1024 });
     const summaryNeedsSig = verify.summary.gpg !== undefined || verify.summary.ed25519 !== undefined;
     let summary: Summary | undefined;
+    let summaryVerified = false;
     if (summaryBytes !== undefined) {
       if (summaryNeedsSig) {
         const sig = await fetcher.get('summary.sig', { optional: true, maxBytes: MAX_METADATA });
         const reports = await verifyDetached(summaryBytes, sig === undefined ? [] : decodeVardict(sig), verify.summary);
         assertVerified(reports, { object: 'summary', remote });
+        summaryVerified = true;
       }
       summary = decodeSummary(summaryBytes);
     } else if (summaryNeedsSig) {
@@ -229,7 +232,7 @@ export async function pull(store: LooseStore, options: PullOptions): Promise<Pul
       if (!complete || options.depth !== undefined) {
         const attempt = complete || options.disableStaticDeltas === true || options.commitMetadataOnly === true || (options.subpaths?.length ?? 0) > 0
           ? undefined
-          : await findDelta(store, fetcher, summary, target.commit, previous);
+          : await findDelta(store, fetcher, summary, summaryVerified, target.commit, previous);
         if (attempt === undefined && options.requireStaticDeltas === true && !complete) {
           throw new PullNoDelta(`Remote ${JSON.stringify(remote)} has no static delta to commit ${target.commit}`, { remote, commit: target.commit });
         }
@@ -246,6 +249,7 @@ export async function pull(store: LooseStore, options: PullOptions): Promise<Pul
             });
           }
           if (loaded.superblock.to !== target.commit) throw new PullBadRemoteData(`Static delta ${attempt.name} targets ${loaded.superblock.to}`, { remote, what: 'delta' });
+          await verifySuperblock(loaded, verify.commit, { remote, vouchedBySignedSummary: attempt.vouched && loaded.checksum === attempt.digest });
           const commitBytes = loaded.superblock.commit;
           const commit = decodeCommit(commitBytes);
           signatures = await verifyDetached(commitBytes, superblockCommitMeta(loaded.superblock) ?? [], verify.commit);
@@ -406,35 +410,43 @@ interface DeltaChoice {
   readonly name: string;
   readonly from: string | undefined;
   readonly digest: string | undefined;
+  /** `digest` comes from the `ostree.static-deltas` of a summary whose signature was verified. */
+  readonly vouched: boolean;
 }
 
 /** ostree's choice: a delta from a complete local commit (the current ref first), else a scratch delta. */
-async function findDelta(store: LooseStore, fetcher: Fetcher, summary: Summary | undefined, to: string, previous: string | undefined): Promise<DeltaChoice | undefined> {
+async function findDelta(store: LooseStore, fetcher: Fetcher, summary: Summary | undefined, summaryVerified: boolean, to: string, previous: string | undefined): Promise<DeltaChoice | undefined> {
   let digests: Map<string, string> | undefined;
+  let signed = new Map<string, string>();
   if (summary !== undefined) {
     const indexed = vardictGet(summary.metadata, 'ostree.summary.indexed-deltas')?.value === true;
     digests = parseDeltaDigests(summary.metadata);
+    if (summaryVerified) signed = new Map(digests);
     if (indexed) {
       const idx = await fetcher.get(delta.deltaIndexRelativePath(to), { optional: true, maxBytes: MAX_METADATA });
       if (idx !== undefined) for (const [k, v] of parseDeltaIndex(idx)) digests.set(k, v);
     }
   }
+  const choice = (name: string, from: string | undefined): DeltaChoice => {
+    const digest = digests?.get(name);
+    return { name, from, digest, vouched: digest !== undefined && signed.get(name) === digest };
+  };
   const usable = async (from: string): Promise<boolean> => (await store.has('commit', from)) && !(await store.isPartial(from));
   if (digests !== undefined) {
     const candidates = [...digests.keys()].map((n) => delta.parseDeltaName(n)).filter((n) => n.to === to);
     if (previous !== undefined && candidates.some((c) => c.from === previous) && (await usable(previous))) {
-      return { name: delta.formatDeltaName(previous, to), from: previous, digest: digests.get(delta.formatDeltaName(previous, to)) };
+      return choice(delta.formatDeltaName(previous, to), previous);
     }
     for (const c of candidates) {
-      if (c.from !== undefined && (await usable(c.from))) return { name: delta.formatDeltaName(c.from, to), from: c.from, digest: digests.get(delta.formatDeltaName(c.from, to)) };
+      if (c.from !== undefined && (await usable(c.from))) return choice(delta.formatDeltaName(c.from, to), c.from);
     }
-    if (candidates.some((c) => c.from === undefined)) return { name: to, from: undefined, digest: digests.get(to) };
+    if (candidates.some((c) => c.from === undefined)) return choice(to, undefined);
     return undefined;
   }
   // No summary: probe the superblock paths directly, as ostree does.
   if (previous !== undefined && (await usable(previous))) {
     const probe = await fetcher.get(delta.deltaRelativePath(previous, to, 'superblock'), { optional: true, maxBytes: 64 * 1024 * 1024 });
-    if (probe !== undefined) return { name: delta.formatDeltaName(previous, to), from: previous, digest: undefined };
+    if (probe !== undefined) return { name: delta.formatDeltaName(previous, to), from: previous, digest: undefined, vouched: false };
   }
   return undefined;
 }
