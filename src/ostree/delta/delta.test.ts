@@ -105,3 +105,22 @@ test('a corrupted delta part is refused before any object is written', async (t)
   assert.equal(await ostree('fsck', `--repo=${target}`), before);
   assert.equal(await tstore.has('commit', v2), false);
 });
+
+test('pulled objects enter objects/ only after a filesystem sync, in batches; until then they are found and read staged', async (t) => {
+  if (!(await needTools(t, 'ostree'))) return;
+  const dir = await tempDir(t);
+  const repo = join(dir, 'repo');
+  await exec(['ostree', 'init', `--repo=${repo}`, '--mode=bare-user']);
+  const store = await LooseStore.open(repo);
+  const { contentChecksum } = await import('./index.js');
+  const obj = { header: { uid: 0, gid: 0, mode: 0o100644, symlinkTarget: '', xattrs: [] }, content: new TextEncoder().encode('staged\n') };
+  const checksum = contentChecksum(obj);
+  await store.writeContent(checksum, obj);
+  const final = store.objectPath(checksum, 'file');
+  await assert.rejects(readFile(final), (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
+  assert.equal(await store.has('file', checksum), true);
+  assert.equal(new TextDecoder().decode((await store.readContent(checksum)).content), 'staged\n');
+  await store.finish();
+  assert.equal(await readFile(final, 'utf8'), 'staged\n');
+  assert.equal((await exec(['ostree', `--repo=${repo}`, 'fsck'], { check: false })).exitCode, 0);
+});

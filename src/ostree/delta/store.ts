@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, open as openCallback, readFileSync, readlinkSync, rename as renameCallback, rmSync, symlinkSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { getAttributeSync } from 'fs-xattr';
@@ -134,6 +134,9 @@ function parseMode(text: string | undefined): RepoMode | undefined {
   }
 }
 
+/** Objects per publishing batch: one filesystem sync each (a 27k-object pull makes ~7). */
+const PUBLISH_BATCH = 4096;
+
 export class LooseStore {
   readonly path: string;
   readonly mode: RepoMode;
@@ -141,6 +144,14 @@ export class LooseStore {
   readonly #madeDirs = new Set<string>();
   #stage: string | undefined;
   #counter = 0;
+  /**
+   * Written and verified objects not yet in objects/ (final path -> staged path). They become visible in
+   * batches, each after one sync of the filesystem: an object renamed in before its data is on disk could
+   * survive a power cut empty, and a later pull would take it as present.
+   */
+  #pending = new Map<string, string>();
+  #flushing = new Map<string, string>();
+  #flushed: Promise<void> = Promise.resolve();
   #index: Set<string> | undefined;
   readonly zlibLevel: number;
 
@@ -203,13 +214,15 @@ export class LooseStore {
 
   async has(type: ObjectType, checksum: string): Promise<boolean> {
     if (this.#index !== undefined && this.#index.has(this.#indexKey(checksum, type))) return true;
+    const final = this.objectPath(checksum, type);
+    if (this.#pending.has(final) || this.#flushing.has(final)) return true;
     // one lstat, without the thrown ENOENT and promise round trip of an async exists()
-    return lstatSync(this.objectPath(checksum, type), { throwIfNoEntry: false }) !== undefined;
+    return lstatSync(final, { throwIfNoEntry: false }) !== undefined;
   }
 
   async readMeta(type: ObjectType, checksum: string): Promise<Uint8Array> {
     try {
-      return new Uint8Array(await readFile(this.objectPath(checksum, type)));
+      return new Uint8Array(await this.#readStaged(this.objectPath(checksum, type), (q) => readFile(q)));
     } catch (err) {
       if (isErrno(err, 'ENOENT')) throw new ObjectNotFound(`No ${type} object ${checksum} in repository`, { checksum, type }, { cause: err });
       throw err;
@@ -218,7 +231,7 @@ export class LooseStore {
 
   async readMetaOptional(type: ObjectType, checksum: string): Promise<Uint8Array | undefined> {
     try {
-      return new Uint8Array(await readFile(this.objectPath(checksum, type)));
+      return new Uint8Array(await this.#readStaged(this.objectPath(checksum, type), (q) => readFile(q)));
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return undefined;
       throw err;
@@ -230,40 +243,59 @@ export class LooseStore {
    * thread-pool round trip per syscall (behind the object writes queued there) only added latency.
    */
   async readContent(checksum: string): Promise<ContentObject> {
-    const p = this.objectPath(checksum, 'file');
     try {
-      switch (this.mode) {
-        case 'archive':
-          return decodeFilez(bytesOf(readFileSync(p)), checksum);
-        case 'bare-user': {
-          const meta = decodeOstreeMeta(bytesOf(getAttributeSync(p, OSTREEMETA)));
-          const data = bytesOf(readFileSync(p));
-          const header: FileHeader = { uid: meta.uid, gid: meta.gid, mode: meta.mode, symlinkTarget: '', xattrs: meta.xattrs };
-          if ((meta.mode & S_IFMT) === S_IFLNK) {
-            const end = data.at(-1) === 0 ? data.length - 1 : data.length;
-            return { header: { ...header, symlinkTarget: UTF8D.decode(data.subarray(0, end)) }, content: new Uint8Array(0) };
-          }
-          return { header, content: data };
-        }
-        case 'bare':
-        case 'bare-user-only': {
-          const st = lstatSync(p);
-          const bare = this.mode === 'bare';
-          const xattrs = bare && !st.isSymbolicLink() ? readXattrsSync(p) : [];
-          const base = { uid: bare ? st.uid : 0, gid: bare ? st.gid : 0, mode: st.mode, xattrs };
-          if (st.isSymbolicLink()) return { header: { ...base, symlinkTarget: readlinkSync(p) }, content: new Uint8Array(0) };
-          return { header: { ...base, symlinkTarget: '' }, content: bytesOf(readFileSync(p)) };
-        }
-      }
+      return await this.#readStaged(this.objectPath(checksum, 'file'), async (p) => this.#readContentAt(p, checksum));
     } catch (err) {
       if (isErrno(err, 'ENOENT')) throw new ObjectNotFound(`No file object ${checksum} in repository`, { checksum, type: 'file' }, { cause: err });
       throw err;
     }
   }
 
+  /**
+   * Reads an object at its staged path while it waits for its batch, else at its final one; a batch
+   * published between the lookup and the read is read again at the final path.
+   */
+  async #readStaged<T>(final: string, read: (path: string) => Promise<T>): Promise<T> {
+    const staged = this.#pending.get(final) ?? this.#flushing.get(final);
+    if (staged === undefined) return read(final);
+    try {
+      return await read(staged);
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+      return read(final);
+    }
+  }
+
+  /** Throws the raw ENOENT: #readStaged retries a staged path that was published meanwhile. */
+  #readContentAt(p: string, checksum: string): ContentObject {
+    switch (this.mode) {
+      case 'archive':
+        return decodeFilez(bytesOf(readFileSync(p)), checksum);
+      case 'bare-user': {
+        const meta = decodeOstreeMeta(bytesOf(getAttributeSync(p, OSTREEMETA)));
+        const data = bytesOf(readFileSync(p));
+        const header: FileHeader = { uid: meta.uid, gid: meta.gid, mode: meta.mode, symlinkTarget: '', xattrs: meta.xattrs };
+        if ((meta.mode & S_IFMT) === S_IFLNK) {
+          const end = data.at(-1) === 0 ? data.length - 1 : data.length;
+          return { header: { ...header, symlinkTarget: UTF8D.decode(data.subarray(0, end)) }, content: new Uint8Array(0) };
+        }
+        return { header, content: data };
+      }
+      case 'bare':
+      case 'bare-user-only': {
+        const st = lstatSync(p);
+        const bare = this.mode === 'bare';
+        const xattrs = bare && !st.isSymbolicLink() ? readXattrsSync(p) : [];
+        const base = { uid: bare ? st.uid : 0, gid: bare ? st.gid : 0, mode: st.mode, xattrs };
+        if (st.isSymbolicLink()) return { header: { ...base, symlinkTarget: readlinkSync(p) }, content: new Uint8Array(0) };
+        return { header: { ...base, symlinkTarget: '' }, content: bytesOf(readFileSync(p)) };
+      }
+    }
+  }
+
   /** The `.filez` bytes of a content object (archive repos only; what HTTP remotes serve). */
   async readFilez(checksum: string): Promise<Uint8Array> {
-    if (this.mode === 'archive') return new Uint8Array(await readFile(this.objectPath(checksum, 'file')));
+    if (this.mode === 'archive') return new Uint8Array(await this.#readStaged(this.objectPath(checksum, 'file'), (q) => readFile(q)));
     return encodeFilez(await this.readContent(checksum), this.zlibLevel);
   }
 
@@ -282,13 +314,37 @@ export class LooseStore {
   }
 
   async #publish(tmp: string, checksum: string, type: ObjectType): Promise<void> {
-    const dir = join(this.path, 'objects', checksum.slice(0, 2));
-    if (!this.#madeDirs.has(dir)) {
-      mkdirSync(dir, { recursive: true, mode: 0o775 });
-      this.#madeDirs.add(dir);
+    const final = this.objectPath(checksum, type);
+    if (this.#pending.has(final) || this.#flushing.has(final)) {
+      rmSync(tmp, { force: true }); // written twice by concurrent fetches: one copy is enough
+      return;
     }
-    await renameAsync(tmp, this.objectPath(checksum, type));
+    this.#pending.set(final, tmp);
     this.#index?.add(this.#indexKey(checksum, type));
+    if (this.#pending.size >= PUBLISH_BATCH) await this.#flush();
+  }
+
+  /** Syncs the filesystem once, then renames the batch into objects/ (ostree: syncfs, then renames). */
+  #flush(): Promise<void> {
+    this.#flushed = this.#flushed.then(async () => {
+      if (this.#pending.size === 0) return;
+      this.#flushing = this.#pending;
+      this.#pending = new Map();
+      await exec(['sync', '-f', join(this.path, 'objects')], { check: false });
+      const entries = [...this.#flushing];
+      for (let i = 0; i < entries.length; i += 64) {
+        await Promise.all(entries.slice(i, i + 64).map(async ([final, staged]) => {
+          const dir = dirname(final);
+          if (!this.#madeDirs.has(dir)) {
+            mkdirSync(dir, { recursive: true, mode: 0o775 });
+            this.#madeDirs.add(dir);
+          }
+          await renameAsync(staged, final);
+        }));
+      }
+      this.#flushing = new Map();
+    });
+    return this.#flushed;
   }
 
   /**
@@ -323,10 +379,10 @@ export class LooseStore {
       if (actual !== checksum) throw new ObjectCorrupt(`Corrupted ${type} object; checksum expected=${checksum} actual=${actual}`, { checksum, type, reason: 'checksum' });
     }
     if (type === 'commitmeta') {
-      await writeFileAtomic(this.objectPath(checksum, type), bytes, { durable: false }).catch(async (err: unknown) => {
+      await writeFileAtomic(this.objectPath(checksum, type), bytes).catch(async (err: unknown) => {
         if (!isErrno(err, 'ENOENT')) throw err;
         await mkdir(join(this.path, 'objects', checksum.slice(0, 2)), { recursive: true });
-        await writeFileAtomic(this.objectPath(checksum, type), bytes, { durable: false });
+        await writeFileAtomic(this.objectPath(checksum, type), bytes);
       });
       return;
     }
@@ -393,17 +449,30 @@ export class LooseStore {
   }
 
   async removeObject(type: ObjectType, checksum: string): Promise<void> {
+    await this.#flushed;
+    const staged = this.#pending.get(this.objectPath(checksum, type));
+    if (staged !== undefined) {
+      this.#pending.delete(this.objectPath(checksum, type));
+      rmSync(staged, { force: true });
+    }
     await unlink(this.objectPath(checksum, type)).catch((err: unknown) => {
       if (!isErrno(err, 'ENOENT')) throw err;
     });
     this.#index?.delete(this.#indexKey(checksum, type));
   }
 
-  /** Makes staged renames durable (syncfs of the repo's filesystem), then drops the staging dir. */
+  /**
+   * Publishes what is still staged (synced first: verified objects are kept even when a pull fails), makes
+   * the renames durable unless `durable` is false, then drops the staging dir.
+   */
   async finish(options: { readonly durable?: boolean } = {}): Promise<void> {
-    if (this.#stage !== undefined) {
-      await rm(this.#stage, { recursive: true, force: true });
-      this.#stage = undefined;
+    try {
+      await this.#flush();
+    } finally {
+      if (this.#stage !== undefined) {
+        await rm(this.#stage, { recursive: true, force: true });
+        this.#stage = undefined;
+      }
     }
     if (options.durable ?? true) await exec(['sync', '-f', join(this.path, 'objects')], { check: false });
   }
