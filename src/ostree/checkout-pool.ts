@@ -12,7 +12,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { applyDirModes, LinkWalker, type DirTask, type LinkWalkConfig, type SlowFile } from './checkout-walk.js';
-import { deserializeError, type FromWorker, type ToWorker } from './checkout-protocol.js';
+import { checkoutError, type FromWorker, type ToWorker } from './checkout-protocol.js';
 
 export interface PoolResult {
   readonly files: number;
@@ -80,7 +80,7 @@ export async function checkoutWithPool(config: LinkWalkConfig, root: DirTask, wo
         hardlinked += msg.hardlinked;
         for (const d of msg.dirs) dirs.push(d);
         for (const s of msg.slow) slow.push(s);
-      } else failure ??= deserializeError(msg.error);
+      } else failure ??= checkoutError(msg.error);
       notify();
     });
     worker.on('error', (err) => {

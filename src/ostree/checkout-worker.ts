@@ -6,7 +6,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { LinkWalker, type DirTask, type LinkWalkConfig } from './checkout-walk.js';
-import { serializeError, type FromWorker, type ToWorker } from './checkout-protocol.js';
+import type { FromWorker, ToWorker } from './checkout-protocol.js';
+import { serializeError } from './worker-errors.js';
 
 const { config, hungry } = workerData as { config: LinkWalkConfig; hungry: Int32Array };
 const port = parentPort!;
