@@ -4,10 +4,12 @@ import { createWriteStream } from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { isErrno } from '../core/index.js';
-import { decodeOstreeMeta, S_IFLNK, S_IFMT, type FileHeader } from '../formats/index.js';
+import { S_IFLNK, S_IFMT, type FileHeader } from '../formats/index.js';
+import { checkoutWithPool, defaultCheckoutWorkers } from './checkout-pool.js';
+import { bareUserSymlinkMeta, recreateSymlink } from './checkout-walk.js';
 import { CheckoutExists, HardlinkFailed, ObjectCorrupt, ObjectNotFound } from './errors.js';
 import type { Repo } from './repo.js';
-import { getXattrSync, setSymlinkXattrs, setXattrs } from './xattrs.js';
+import { setSymlinkXattrs, setXattrs } from './xattrs.js';
 
 export interface CheckoutOptions {
   /** `-U`: do not change ownership or set xattrs; setuid/setgid bits are dropped. */
@@ -22,6 +24,11 @@ export interface CheckoutOptions {
   readonly requireHardlinks?: boolean;
   /** `--force-copy`: never hardlink. */
   readonly forceCopy?: boolean;
+  /**
+   * Worker threads for a user-mode hardlink checkout: 'auto' (default) starts them once the tree
+   * has more than a few dozen directories; a number starts that many at once (tests).
+   */
+  readonly workers?: number | 'auto';
 }
 
 export interface CheckoutResult {
@@ -71,8 +78,31 @@ export async function checkout(repo: Repo, rev: string, dest: string, options: C
     }
     throw new ObjectNotFound(`No such file or directory: ${options.subpath ?? ''}`, { checksum: commitChecksum, type: 'path' });
   }
-  await checkoutDir(ctx, tree, meta, dest, true);
+  if (canHardlink && userMode && !(options.union ?? false) && !(options.unionAdd ?? false)) await checkoutLinked(ctx, tree, meta, dest);
+  else await checkoutDir(ctx, tree, meta, dest, true);
   return { files: ctx.files, hardlinked: ctx.hardlinked };
+}
+
+/** User-mode hardlink checkout (the common `checkout -U`): main thread plus workers, see checkout-pool.ts. */
+async function checkoutLinked(ctx: Ctx, tree: string, meta: string, dest: string): Promise<void> {
+  ctx.repo.loadDirTreeSync(tree); // a missing or corrupt root fails before anything is created
+  try {
+    fs.mkdirSync(dest, { mode: 0o700 });
+  } catch (err) {
+    if (isErrno(err, 'EEXIST')) throw new CheckoutExists(`mkdirat: File exists`, { path: dest }, { cause: err });
+    throw err;
+  }
+  const want = ctx.options.workers ?? 'auto';
+  const result = await checkoutWithPool(
+    { repoPath: ctx.repo.path, bareUser: ctx.repo.mode === 'bare-user', requireHardlinks: ctx.options.requireHardlinks ?? false },
+    { tree, meta, dest, depth: 0 },
+    want === 'auto' ? defaultCheckoutWorkers() : want,
+    want === 'auto' ? undefined : 0,
+  );
+  ctx.files += result.files;
+  ctx.hardlinked += result.hardlinked;
+  for (const f of result.slow) await checkoutFileSlow(ctx, f.checksum, f.dest);
+  result.finish();
 }
 
 async function checkoutDir(ctx: Ctx, treeChecksum: string, metaChecksum: string, dest: string, isRoot: boolean): Promise<void> {
@@ -137,10 +167,10 @@ function checkoutFileSync(ctx: Ctx, checksum: string, dest: string): boolean {
   const src = ctx.repo.trustedObjectPath(checksum, 'file');
   // bare-user stores symlinks as regular files: those are recreated, never hardlinked.
   if (ctx.repo.mode === 'bare-user') {
-    const meta = bareUserSymlinkMetaSync(src);
+    const meta = bareUserSymlinkMeta(src);
     if (meta !== undefined) {
       if (!(ctx.options.userMode ?? false)) return false;
-      bareUserSymlinkSync(ctx, checksum, src, meta, dest);
+      recreateSymlink(checksum, src, meta, dest, ctx.options.union ?? false);
       return true;
     }
   }
@@ -175,40 +205,6 @@ async function checkoutFileSlow(ctx: Ctx, checksum: string, dest: string): Promi
   const obj = await ctx.repo.loadFile(checksum);
   if (union) await fsp.rm(dest, { force: true, recursive: true });
   await writeCopy(ctx, checksum, obj.header, obj, dest);
-}
-
-/** The `user.ostreemeta` bytes of a bare-user object if it stands for a symlink, else undefined. */
-function bareUserSymlinkMetaSync(objectPath: string): Uint8Array | undefined {
-  const meta = getXattrSync(objectPath, 'user.ostreemeta');
-  if (meta === undefined || meta.length < 12) return undefined;
-  const mode = ((meta[8]! << 24) | (meta[9]! << 16) | (meta[10]! << 8) | meta[11]!) >>> 0; // big-endian u32 at 8
-  return (mode & S_IFMT) === S_IFLNK ? meta : undefined;
-}
-
-/**
- * Recreates a bare-user symlink object in user mode synchronously: what loadFile() + writeCopy()
- * do for it (same checks, same errors), without two thread-pool round trips per symlink.
- */
-function bareUserSymlinkSync(ctx: Ctx, checksum: string, src: string, metaBytes: Uint8Array, dest: string): void {
-  const corrupt = (reason: string, cause?: unknown): never => {
-    throw new ObjectCorrupt(`Corrupted file object ${checksum}: ${reason}`, { checksum, type: 'file', reason }, cause === undefined ? undefined : { cause });
-  };
-  if (!fs.lstatSync(src).isFile()) corrupt('not a regular file');
-  try {
-    decodeOstreeMeta(metaBytes);
-  } catch (err) {
-    corrupt((err as Error).message, err);
-  }
-  const buf = fs.readFileSync(src);
-  if (buf.length === 0 || buf[buf.length - 1] !== 0) corrupt('symlink target is not NUL-terminated');
-  const target = buf.subarray(0, buf.length - 1).toString('utf8');
-  if (ctx.options.union ?? false) fs.rmSync(dest, { force: true, recursive: true });
-  try {
-    fs.symlinkSync(target, dest);
-  } catch (err) {
-    if (isErrno(err, 'EEXIST')) throw new CheckoutExists(`symlinkat: File exists: ${dest}`, { path: dest }, { cause: err });
-    throw err;
-  }
 }
 
 async function writeCopy(ctx: Ctx, checksum: string, header: FileHeader, obj: { plainPath: string | undefined; open(): NodeJS.ReadableStream }, dest: string): Promise<void> {

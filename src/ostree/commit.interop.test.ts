@@ -6,6 +6,7 @@ import { exec } from '../core/index.js';
 import { needTools, tempDir } from '../core/test-support.js';
 import { checkout } from './checkout.js';
 import { commitTree } from './commit.js';
+import { ObjectNotFound } from './errors.js';
 import { Repo, REPO_MODES, type RepoMode } from './repo.js';
 import { makeHostileTree, ostree, snapshotTree } from './test-trees.js';
 
@@ -132,10 +133,21 @@ test('checkout() with --union, --union-add, --subpath, --require-hardlinks and -
   await runBoth('subpath', none, ['-U', '--subpath=/usr/bin'], { userMode: true, subpath: '/usr/bin' });
   const hl = await runBoth('hardlinks', none, ['-U', '-H'], { userMode: true, requireHardlinks: true });
   assert.ok((await fsp.stat(path.join(hl, 'hello.txt'))).nlink > 1);
+  // Worker threads (started at once here; 'auto' starts them only for big trees) give the same tree.
+  await runBoth('workers', none, ['-U'], { userMode: true, workers: 2 });
+  await runBoth('workers-subpath', none, ['-U', '--subpath=/usr'], { userMode: true, workers: 1, subpath: '/usr' });
   const copy = await runBoth('copy', none, ['-U', '-C'], { userMode: true, forceCopy: true });
   assert.equal((await fsp.stat(path.join(copy, 'hello.txt'))).nlink, 1);
   // An existing destination is refused without a union option, as ostree refuses it.
   await assert.rejects(checkout(repo, 'os', path.join(dir, 'copy-berth'), { userMode: true }), (e: unknown) => (e as { code?: string }).code === 'REPO_CHECKOUT_EXISTS');
+  // A missing object met by a worker surfaces as the same typed error as on the main thread.
+  const commit = await repo.loadCommit(await repo.resolveRev('os') as string);
+  const victim = (await repo.loadDirTree(commit.rootTree)).files.find((f) => f.name === 'hello.txt')!;
+  await fsp.rename(repo.objectPath(victim.checksum, 'file'), path.join(dir, 'moved-object'));
+  for (const workers of [0, 2]) {
+    await assert.rejects(checkout(repo, 'os', path.join(dir, `missing-${workers}`), { userMode: true, workers }),
+      (e: unknown) => ObjectNotFound.is(e) && e.message === `Couldn't find file object '${victim.checksum}'`);
+  }
 });
 
 test('re-committing an unchanged hardlinked checkout with linkCheckoutSpeedup writes nothing and keeps the tree', async (t) => {

@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
-import { isHostError } from '../core/index.js';
-import {
-  decodeCommit, decodeDirMeta, decodeDirTree, validateFileMode, type ObjectType,
-} from '../formats/index.js';
+import type { ObjectType } from '../formats/index.js';
+import { checkObject } from './fsck-check.js';
+import { FsckPool, fsckWorkersFor } from './fsck-pool.js';
 import { FsckCorruption, ObjectMissing } from './maint-errors.js';
 import type { RepoReader } from './reader.js';
 import { commitsOf, newReachable, splitObjectKey, traverseCommit, type ObjectKey } from './traverse.js';
@@ -19,6 +17,8 @@ export interface FsckOptions {
   readonly delete?: boolean;
   /** Objects verified at once (I/O and zlib run in the thread pool). */
   readonly concurrency?: number;
+  /** Worker threads that verify objects: 'auto' (default) uses them for repositories of 2000+ objects. */
+  readonly workers?: number | 'auto';
 }
 
 export type FsckEvent =
@@ -89,8 +89,8 @@ export async function fsckRepo(reader: RepoReader, options: FsckOptions, report:
     while (failure === undefined && next < keys.length) {
       const key = keys[next++]!;
       const { checksum, type } = splitObjectKey(key);
-      const problem = await checkObject(reader, checksum, type);
-      const parents = commitsOf(reachable, key as ObjectKey);
+      const problem = await check(checksum, type);
+      const parents = problem === undefined ? [] : commitsOf(reachable, key as ObjectKey); // a walk up: only when reported
       if (problem === 'missing') {
         missing++;
         report({ type: 'missing', checksum, objectType: type, commits: parents });
@@ -115,8 +115,17 @@ export async function fsckRepo(reader: RepoReader, options: FsckOptions, report:
       report({ type: 'progress', done, total });
     }
   };
-  // Archive objects are inflated in the thread pool: a few at a time keep both cores busy.
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? (reader.mode === 'archive' ? 4 : 8)) }, worker));
+  const workers = fsckWorkersFor(total, options.workers);
+  const pool = workers > 0 ? new FsckPool(reader.path, workers) : undefined;
+  const check = pool === undefined ? (c: string, t: ObjectType) => checkObject(reader, c, t) : (c: string, t: ObjectType) => pool.check(c, t);
+  // Without workers, archive objects are inflated in the thread pool: a few at a time keep both
+  // cores busy. With workers, enough checks are queued to keep two batches in flight per worker.
+  const concurrency = options.concurrency ?? (pool !== undefined ? workers * 64 : reader.mode === 'archive' ? 4 : 8);
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  } finally {
+    await pool?.close();
+  }
   if (failure !== undefined) throw failure;
   if (partial > 0) report({ type: 'partial-not-verified', count: partial });
   if (missing > 0 || corrupt > 0) {
@@ -125,29 +134,4 @@ export async function fsckRepo(reader: RepoReader, options: FsckOptions, report:
   if (fsckPartial > 0) throw new FsckCorruption(`${partial} partial commits from fsck-detected corruption`, { corrupt: 0, partial });
   report({ type: 'ok', commits: commits.length });
   return { commits: commits.length, objects: total, corrupt, missing };
-}
-
-/** undefined when the object is sound, 'missing', or the problem in ostree's words. */
-async function checkObject(reader: RepoReader, checksum: string, type: ObjectType): Promise<'missing' | string | undefined> {
-  try {
-    if (type === 'file') {
-      const { header, actual } = await reader.computeFileChecksum(checksum);
-      validateFileMode(header.mode);
-      if (actual !== checksum) return `Corrupted file object; checksum expected='${checksum}' actual='${actual}'`;
-      return undefined;
-    }
-    const bytes = await reader.readMetadata(checksum, type);
-    const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== checksum) return `Corrupted ${type} object; checksum expected='${checksum}' actual='${actual}'`;
-    if (type === 'commit') decodeCommit(bytes);
-    else if (type === 'dirtree') decodeDirTree(bytes);
-    else if (type === 'dirmeta') decodeDirMeta(bytes);
-    return undefined;
-  } catch (err) {
-    if (ObjectMissing.is(err)) return 'missing';
-    if (isHostError(err) || err instanceof RangeError) return err.message;
-    if (err instanceof Error && 'code' in err && typeof (err as NodeJS.ErrnoException).code === 'string' &&
-        String((err as NodeJS.ErrnoException).code).startsWith('Z_')) return `Corrupted archive file; ${err.message}`;
-    throw err;
-  }
 }

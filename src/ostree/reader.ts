@@ -234,7 +234,7 @@ export class RepoReader {
       }
       hash.update(fileStreamPrefix(header));
       if ((header.mode & S_IFMT) === S_IFREG && st.size > 0) {
-        if (st.size <= 1 << 22) hash.update(readWhole(fd, st.size));
+        if (st.size <= 1 << 22) hash.update(readScratch(fd, st.size)); // hashed at once: a reused buffer will do
         else {
           const buf = Buffer.allocUnsafe(1 << 20);
           for (let pos = 0, guard = 0; pos < st.size && guard < 1e7; guard++) {
@@ -394,6 +394,23 @@ async function readAllXattrs(path: string): Promise<Xattr[]> {
     if (v.length > 0) out.push({ name, value: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) });
   }
   return out;
+}
+
+let scratch = Buffer.allocUnsafe(0);
+
+/**
+ * readWhole() into one buffer reused across calls (no fresh allocation per object, whose garbage
+ * would otherwise pile up as external memory between collections); valid until the next call.
+ */
+function readScratch(fd: number, size: number): Buffer {
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, 1 << 16));
+  let pos = 0;
+  for (let guard = 0; pos < size && guard < 1e7; guard++) {
+    const n = readSync(fd, scratch, pos, size - pos, pos);
+    if (n === 0) break;
+    pos += n;
+  }
+  return scratch.subarray(0, pos);
 }
 
 /** Reads `size` bytes from the start of an open file (a short read ends early). */
