@@ -6,7 +6,6 @@
  * its mode is applied after the whole tree is filled (deepest first), so that read-only
  * directories can still be filled, as ostree does.
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { isErrno } from '../core/index.js';
 import {
@@ -14,6 +13,7 @@ import {
 } from '../formats/index.js';
 import { CheckoutExists, HardlinkFailed, ObjectCorrupt, ObjectNotFound } from './errors.js';
 import { getXattrSync } from './xattrs.js';
+import { readVerifiedMetaSync } from './verified-meta.js';
 
 export interface LinkWalkConfig {
   readonly repoPath: string;
@@ -105,22 +105,7 @@ export class LinkWalker {
 
   // Same checks and errors as Repo.loadDirTreeSync/loadDirMetaSync (checksum, then decode).
   #readMeta<T>(checksum: string, type: ObjectType, decode: (b: Uint8Array) => T): T {
-    let bytes: Buffer;
-    try {
-      bytes = fs.readFileSync(this.#objectPath(checksum, type));
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) throw new ObjectNotFound(`No such metadata object ${checksum}.${type}`, { checksum, type }, { cause: err });
-      throw err;
-    }
-    const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== checksum) {
-      throw new ObjectCorrupt(`Corrupted metadata object; checksum expected='${checksum}' actual='${actual}'`, { checksum, type, reason: 'checksum' });
-    }
-    try {
-      return decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    } catch (err) {
-      throw new ObjectCorrupt(`Corrupted ${type} object ${checksum}: ${(err as Error).message}`, { checksum, type, reason: 'decode' }, { cause: err });
-    }
+    return readVerifiedMetaSync(this.#objectPath(checksum, type), checksum, type, decode);
   }
 
   #file(checksum: string, dest: string): void {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
-import { createReadStream, lstatSync, readFileSync, type Stats } from 'node:fs';
+import { createReadStream, lstatSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
@@ -13,6 +13,7 @@ import {
   AmbiguousRev, InvalidRef, ObjectCorrupt, ObjectNotFound, RefNotFound, RepoBadConfig, RepoBadMode, RepoExists, RepoNotFound,
 } from './errors.js';
 import { getXattr, readXattrs } from './xattrs.js';
+import { readVerifiedMetaSync } from './verified-meta.js';
 
 /**
  * An OSTree repository on disk, compatible with libostree 2022.7 (`ostree --repo=…`).
@@ -222,22 +223,7 @@ export class Repo {
 
   /** Synchronous, verified read of a small metadata object (hot loops such as checkout). */
   #decodedSync<T>(checksum: string, type: ObjectType, decode: (b: Uint8Array) => T): T {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(this.objectPath(checksum, type));
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) throw new ObjectNotFound(`No such metadata object ${checksum}.${type}`, { checksum, type }, { cause: err });
-      throw err;
-    }
-    const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== checksum) {
-      throw new ObjectCorrupt(`Corrupted metadata object; checksum expected='${checksum}' actual='${actual}'`, { checksum, type, reason: 'checksum' });
-    }
-    try {
-      return decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    } catch (err) {
-      throw new ObjectCorrupt(`Corrupted ${type} object ${checksum}: ${(err as Error).message}`, { checksum, type, reason: 'decode' }, { cause: err });
-    }
+    return readVerifiedMetaSync(this.objectPath(checksum, type), checksum, type, decode);
   }
 
   // The checksum is verified first, so these skip GVariant's normal-form re-encode (as ostree
