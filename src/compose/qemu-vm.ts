@@ -76,6 +76,13 @@ export function accelArgv(accel: Accel): string[] {
   return accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', 'max'];
 }
 
+/**
+ * Kernel arguments for a TCG guest. A TCG vCPU is a host thread; on a loaded host it is starved for
+ * seconds at a time, and the guest's soft-lockup watchdog and RCU stall detector then print false
+ * alarms (stack traces) across the serial console, where they break up the prompts the harness reads.
+ */
+export const TCG_KARGS: readonly string[] = ['nowatchdog', 'rcupdate.rcu_cpu_stall_suppress=1'];
+
 export interface VmOptions {
   readonly image: string;
   readonly rootOffset: number;
@@ -136,7 +143,7 @@ export class Vm {
       '-nodefaults', '-display', 'none', '-no-reboot', '-monitor', 'none', '-nic', 'none',
       ...(o.firmware
         ? []
-        : ['-kernel', kernel, ...(entry.initrd !== undefined ? ['-initrd', initrd] : []), '-append', `${entry.options}${o.extraKargs ? ` ${o.extraKargs}` : ''}`]),
+        : ['-kernel', kernel, ...(entry.initrd !== undefined ? ['-initrd', initrd] : []), '-append', [entry.options, ...(accel === 'tcg' ? TCG_KARGS : []), ...(o.extraKargs ? [o.extraKargs] : [])].join(' ')]),
       '-drive', `file=${o.image},format=raw,if=virtio`,
       '-chardev', `socket,id=s0,path=${sock},server=on,wait=off`, '-serial', 'chardev:s0',
       '-pidfile', path.join(dir, 'qemu.pid'),
