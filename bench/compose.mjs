@@ -3,7 +3,7 @@
 // a bare `mmdebstrap` of the same package set with the same options (what compose adds on top:
 // apt index check, postprocessing with dracut, the OSTree commit). Also: no-op recompose,
 // incremental compose after adding one package, disk image build, and power-on to login under
-// qemu TCG. Needs root and a built tree (`npx tsc -p .`). Packages come from
+// qemu (KVM when hardware-backed, else TCG). Needs root and a built tree (`npx tsc -p .`). Packages come from
 // $BERTH_COMPOSE_CACHE (default /var/cache/berth-test/compose), so downloads are not measured
 // after the first run. Usage: node bench/compose.mjs [--no-boot] [--no-append]
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +15,8 @@ const root = new URL('..', import.meta.url).pathname;
 const { composeTree, hostTreefileYaml, buildDiskImage, loadTreefile } = await import(join(root, 'dist/compose/index.js'));
 const { resolveAptSources } = await import(join(root, 'dist/compose/apt-sources.js'));
 const { mmdebstrapArgv } = await import(join(root, 'dist/compose/debian.js'));
-const { Vm } = await import(join(root, 'dist/compose/qemu-vm.js'));
+const { Vm, probeAccel } = await import(join(root, 'dist/compose/qemu-vm.js'));
+const accel = await probeAccel();
 
 const args = process.argv.slice(2);
 const cacheDir = process.env.BERTH_COMPOSE_CACHE ?? '/var/cache/berth-test/compose';
@@ -53,7 +54,7 @@ try {
   const image = join(work, 'disk.img');
   const built = await time('berth compose image (raw, GRUB)', () => buildDiskImage({ repo, rev: v1.checksum, output: image }));
   if (!args.includes('--no-boot')) {
-    await time('boot to login (qemu TCG, direct kernel from BLS)', async () => {
+    await time(`boot to login (qemu ${accel.accel.toUpperCase()}, direct kernel from BLS)`, async () => {
       const vm = await Vm.boot({ image, rootOffset: built.rootOffset });
       try {
         await vm.login('root', 20 * 60_000);
@@ -75,7 +76,7 @@ try {
     '|---|---|---|',
     ...results.map(([n, s]) => line(n, s)),
     '',
-    `Load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}.`,
+    `qemu accelerator: ${accel.accel}${accel.reason ? ` (${accel.reason})` : ''}. Load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}.`,
     '',
   ].join('\n');
   process.stdout.write(md);

@@ -12,6 +12,8 @@ export interface HostTreefileOptions {
   readonly slimInitramfs?: boolean;
   readonly versionPrefix?: string;
   readonly postprocess?: readonly string[];
+  /** A bundle from packBerth(), installed as /usr/lib/berth with /usr/bin/berth. */
+  readonly berthBundle?: string;
 }
 
 export const HOST_PACKAGES: readonly string[] = [
@@ -42,9 +44,11 @@ export function hostTreefileYaml(o: HostTreefileOptions = {}): string {
     'units: [ostree-remount.service]',
     'kernel-args: [console=ttyS0, rw]',
   ];
+  if (o.berthBundle !== undefined) lines.push('add-files:', `  - [${JSON.stringify(o.berthBundle)}, /usr/lib/berth-bundle.tar]`);
   if (o.slimInitramfs ?? true) lines.push('initramfs-args:', ...SLIM_INITRAMFS_ARGS.map((a) => `  - ${JSON.stringify(a)}`));
   const post = [
     '#!/bin/sh\nset -e\npasswd -d root\necho berth > /etc/hostname\n',
+    ...(o.berthBundle !== undefined ? ['#!/bin/sh\nset -e\ntar --no-overwrite-dir -xf /usr/lib/berth-bundle.tar -C /\nrm /usr/lib/berth-bundle.tar\n'] : []),
     ...(o.postprocess ?? []),
   ];
   lines.push('postprocess:', ...post.map((s) => `  - ${JSON.stringify(s)}`));

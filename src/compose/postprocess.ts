@@ -186,8 +186,10 @@ async function buildCaches(root: string, step: (s: string) => void): Promise<voi
     await rm(joinWithin(root, 'etc/udev/hwdb.bin'), { force: true });
   }
   const dropins: [string, string][] = [
-    ['ldconfig.service', 'ConditionNeedsUpdate=\n'],
-    ['systemd-hwdb-update.service', 'ConditionNeedsUpdate=\n'],
+    // An empty Condition…= drops every condition of the unit, so each drop-in names the one it keeps:
+    // run only when the cache the image ships is missing.
+    ['ldconfig.service', 'ConditionNeedsUpdate=\nConditionFileNotEmpty=!/etc/ld.so.cache\n'],
+    ['systemd-hwdb-update.service', 'ConditionNeedsUpdate=\nConditionPathExists=!/usr/lib/udev/hwdb.bin\n'],
     ['systemd-journal-catalog-update.service', 'ConditionNeedsUpdate=\nConditionPathExists=!/var/lib/systemd/catalog/database\n'],
   ];
   for (const [unit, body] of dropins) {
