@@ -5,9 +5,10 @@
  * upgrade` to a second composed version, reboot into it with the first as rollback, `berth host
  * rollback`, reboot, and find the first again.
  *
- * Part of the default suite (`npm test`, CI) as root; BERTH_BOOT_TEST=0 skips it. qemu uses KVM when
- * /dev/kvm is hardware-backed, TCG otherwise (machines whose /dev/kvm is kvm_pvm, like this project's
- * CI, cannot boot a stock kernel with it). Time goes to the two mmdebstrap runs (1–3 min each, plus
+ * Part of the default suite (`npm test`, CI) as root when /dev/kvm is hardware-backed; BERTH_BOOT_TEST=0
+ * skips it. Without hardware KVM (this project's CI machines have kvm_pvm, which cannot boot a stock
+ * kernel) qemu falls back to TCG and the run takes ~19 min on 2 cores, so it runs only with
+ * BERTH_BOOT_TEST=1. Time goes to the two mmdebstrap runs (1–3 min each, plus
  * downloads with a cold cache) and, under TCG, to the three boots and the guest-side Node.js runs.
  * Downloaded .deb files are shared across runs in $BERTH_COMPOSE_CACHE/debs (default
  * /var/cache/berth-test/compose); everything else is this run's own. Every wait is bounded; where the
@@ -53,6 +54,12 @@ test('a composed berth host boots, upgrades to a second compose, and rolls back'
   }
   if (!needRoot(t)) return;
   const { accel, reason } = await probeAccel();
+  // Without hardware KVM the run takes ~19 min on 2 cores (TCG boots), too much of a CI run that must stay
+  // well under 30 min: then it runs only when asked for with BERTH_BOOT_TEST=1.
+  if (accel !== 'kvm' && process.env.BERTH_BOOT_TEST !== '1') {
+    t.skip(`no hardware KVM (${reason}); under TCG this test takes ~19 min: run it with BERTH_BOOT_TEST=1`);
+    return;
+  }
   if (!(await needTools(t, 'mmdebstrap', 'ostree', 'qemu-system-x86_64', 'sfdisk', 'mkfs.ext4', 'debugfs', 'unshare', 'apt-get'))) return;
   const budget = BUDGETS[accel];
   const dir = await tempDir(t, 'berth-boot-');
