@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { getAttributeSync } from 'fs-xattr';
-import { exec, exists, isErrno, writeFileAtomic } from '../../core/index.js';
+import { exec, exists, isErrno, writeFileAtomic, type FileLock } from '../../core/index.js';
 import {
   decodeArchiveHeader,
   decodeOstreeMeta,
@@ -21,6 +21,7 @@ import {
 } from '../../formats/index.js';
 import { ObjectCorrupt, ObjectNotFound, RepoBadConfig, RepoNotFound } from '../errors.js';
 import { readXattrsSync, setXattrSync } from '../xattrs.js';
+import { lockRepo } from '../repo-lock.js';
 
 /**
  * Loose-object access for pulls and static deltas: read any object of an archive, bare,
@@ -152,6 +153,8 @@ export class LooseStore {
   #pending = new Map<string, string>();
   #flushing = new Map<string, string>();
   #flushed: Promise<void> = Promise.resolve();
+  /** The repository lock, shared, from the first write until finish() (as an ostree transaction holds it). */
+  #lock: Promise<FileLock> | undefined;
   #index: Set<string> | undefined;
   readonly zlibLevel: number;
 
@@ -356,6 +359,7 @@ export class LooseStore {
    * (ostree: one syncfs per transaction).
    */
   async #writeObjectFile(checksum: string, type: ObjectType, data: Uint8Array, fill?: (fd: number, tmp: string) => void): Promise<void> {
+    await this.#locked();
     const tmp = this.#tempPath();
     try {
       const fd = await openAsync(tmp, 'wx', 0o644);
@@ -379,6 +383,7 @@ export class LooseStore {
       if (actual !== checksum) throw new ObjectCorrupt(`Corrupted ${type} object; checksum expected=${checksum} actual=${actual}`, { checksum, type, reason: 'checksum' });
     }
     if (type === 'commitmeta') {
+      await this.#locked();
       await writeFileAtomic(this.objectPath(checksum, type), bytes).catch(async (err: unknown) => {
         if (!isErrno(err, 'ENOENT')) throw err;
         await mkdir(join(this.path, 'objects', checksum.slice(0, 2)), { recursive: true });
@@ -424,6 +429,7 @@ export class LooseStore {
       case 'bare':
       case 'bare-user-only':
         if (link) {
+          await this.#locked();
           const tmp = this.#tempPath();
           try {
             symlinkSync(h.symlinkTarget, tmp);
@@ -473,8 +479,16 @@ export class LooseStore {
         await rm(this.#stage, { recursive: true, force: true });
         this.#stage = undefined;
       }
+      const lock = this.#lock;
+      this.#lock = undefined;
+      await (await lock?.catch(() => undefined))?.release();
     }
     if (options.durable ?? true) await exec(['sync', '-f', join(this.path, 'objects')], { check: false });
+  }
+
+  async #locked(): Promise<void> {
+    this.#lock ??= lockRepo(this.path, this.config, 'shared');
+    await this.#lock;
   }
 
   // ---- refs -----------------------------------------------------------------------------------

@@ -237,3 +237,23 @@ test('--mirror writes refs/heads, --subpath fetches one subtree and leaves the c
   assert.equal(await c.store.isPartial(v2), false);
   await ostree('fsck', `--repo=${c.path}`);
 });
+
+test('pulls hold the repository lock shared: they wait for a prune\'s exclusive lock and give up with REPO_LOCKED', async (t) => {
+  if (!(await needTools(t, 'ostree'))) return;
+  const dir = await tempDir(t);
+  const { repo, v2, ref } = await makeTwoCommits(dir);
+  const dst = join(dir, 'dst');
+  await mkdir(dst);
+  await ostree('init', `--repo=${dst}`, '--mode=bare-user');
+  await ostree('config', `--repo=${dst}`, 'set', 'core.lock-timeout-secs', '1');
+  const { lockRepo } = await import('../repo-lock.js');
+  const store = await LooseStore.open(dst);
+  const held = await lockRepo(dst, store.config, 'exclusive');
+  await assert.rejects(pullLocal(await LooseStore.open(repo), store, { refs: [ref] }), (e: Error & { code?: string }) => e.code === 'REPO_LOCKED');
+  await store.finish({ durable: false });
+  await held.release();
+  const r = await pullLocal(await LooseStore.open(repo), await LooseStore.open(dst), { refs: [ref] });
+  assert.equal(r.refs[0]?.commit, v2);
+  // Released at the end: an exclusive taker gets it at once.
+  await (await lockRepo(dst, store.config, 'exclusive')).release();
+});
