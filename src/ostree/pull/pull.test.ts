@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -194,13 +194,19 @@ test('the real ostree pulls from a repo berth delta-ed, summarised, signed and s
   }
 });
 
-test('pullLocal() copies between modes with verification and writes refs last', async (t) => {
-  if (!(await needTools(t, 'ostree'))) return;
+/** Two commits in an archive repo, and an empty bare-user repo to pull them into. */
+async function sourceAndEmptyDestination(t: TestContext): Promise<{ repo: string; v2: string; ref: string; dst: string }> {
   const dir = await tempDir(t);
   const { repo, v2, ref } = await makeTwoCommits(dir);
   const dst = join(dir, 'dst');
   await mkdir(dst);
   await ostree('init', `--repo=${dst}`, '--mode=bare-user');
+  return { repo, v2, ref, dst };
+}
+
+test('pullLocal() copies between modes with verification and writes refs last', async (t) => {
+  if (!(await needTools(t, 'ostree'))) return;
+  const { repo, v2, ref, dst } = await sourceAndEmptyDestination(t);
   const r = await pullLocal(await LooseStore.open(repo), await LooseStore.open(dst), { refs: [ref] });
   assert.equal(r.refs[0]?.commit, v2);
   await ostree('fsck', `--repo=${dst}`);
@@ -240,11 +246,7 @@ test('--mirror writes refs/heads, --subpath fetches one subtree and leaves the c
 
 test('pulls hold the repository lock shared: they wait for a prune\'s exclusive lock and give up with REPO_LOCKED', async (t) => {
   if (!(await needTools(t, 'ostree'))) return;
-  const dir = await tempDir(t);
-  const { repo, v2, ref } = await makeTwoCommits(dir);
-  const dst = join(dir, 'dst');
-  await mkdir(dst);
-  await ostree('init', `--repo=${dst}`, '--mode=bare-user');
+  const { repo, v2, ref, dst } = await sourceAndEmptyDestination(t);
   await ostree('config', `--repo=${dst}`, 'set', 'core.lock-timeout-secs', '1');
   const { lockRepo } = await import('../repo-lock.js');
   const store = await LooseStore.open(dst);
