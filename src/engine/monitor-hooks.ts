@@ -3,7 +3,6 @@
  * when needed: re-create the network namespace before a restart, and remove an --rm container.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Engine, type ContainerRecord } from './engine.js';
 import { StoreImages } from './store-images.js';
 
@@ -18,9 +17,8 @@ export async function beforeStart(dir: string): Promise<void> {
   await engine.ensureNetwork(record);
 }
 
+/** Called once monitor-main gave a foreground `run --rm` its moment to remove the container itself. */
 export async function onAutoRemove(dir: string): Promise<void> {
-  // A foreground `berth run --rm` removes the container itself right after the exit; give it a moment.
-  for (let i = 0; i < 20 && existsSync(`${dir}/record.json`) && !existsSync(`${dir}/removing`); i++) await sleep(25);
   if (!existsSync(`${dir}/record.json`) || existsSync(`${dir}/removing`)) return;
   const { engine, record } = open(dir);
   await engine.removeStopped(record, true);
