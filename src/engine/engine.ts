@@ -21,7 +21,7 @@ import {
   allocateAddress, appendEvent, boundingCapabilities, MONITOR_MAIN, buildSpec, emptyState, endpointCounters, ensureBridge,
   execArgv, gatewayOf, hardRlimits, hostDevices, isCgroupV2, kernelRelease, macForIp, netnsName, netnsPath, nowRfc3339,
   parseSubnet, readJsonLog, releaseAddress, resolveRuntime, resolveUser, runtimeDelete, runtimeKill, runtimePs, runtimeState,
-  selinuxEnabled, setupEndpoint, STOP_REQUESTED, teardownEndpoint, ZERO_TIME, listenConsole, openPty, resizeTerminal, type Pty, type MonitorConfig, type MonitorState,
+  selinuxEnabled, setupEndpoint, STOP_REQUESTED, teardownEndpoint, ZERO_TIME, openTerminal, resizeTerminal, type MonitorConfig, type MonitorState,
   type OciMount, type RuntimeCommand, type SeccompProfileFile, type SpecInput,
 } from '../runtime/index.js';
 import type { ContainerEngine } from './engine-api.js';
@@ -1132,37 +1132,28 @@ export class Engine implements ContainerEngine {
     await mkdir(tmp, { recursive: true });
     await writeFile(`${tmp}/process.json`, JSON.stringify(proc));
     // A TTY exec gets its terminal over a console socket (see runtime/console.ts), like a TTY container.
-    const terminal = o.tty ? await listenConsole(`${this.runRoot}/a/${execId.slice(0, 24)}.tty`) : undefined;
-    const argv = execArgv(rt, rec.id, `${tmp}/process.json`, `${tmp}/pid`, terminal?.path);
+    const terminal = o.tty ? await openTerminal(`${this.runRoot}/a/${execId.slice(0, 24)}.tty`) : undefined;
+    const argv = execArgv(rt, rec.id, `${tmp}/process.json`, `${tmp}/pid`, terminal?.socketPath);
     // A streamed, possibly long-lived child: spawned here rather than through core/exec (see monitor.ts).
     const child = spawn(argv[0]!, argv.slice(1), { stdio: [o.tty ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     e.running = true;
     const stdout = new PassThrough();
     const stderr = o.tty ? null : new PassThrough();
     let stdin: Writable | null = null;
-    let pty: Pty | undefined;
-    const ptyReady = terminal?.master.then((fd) => {
-      pty = openPty(fd);
-      pty.output.pipe(stdout);
-    }, () => undefined);
     if (terminal) {
       // The runtime's own output (its errors) shares the one TTY stream; the terminal's end ends the stream.
+      terminal.output.pipe(stdout);
       const diag = (d: Buffer) => (stdout.writableEnded ? undefined : stdout.write(d));
       child.stdout!.on('data', diag);
       child.stderr!.on('data', diag);
-      const typed: Buffer[] = [];
       stdin = o.attachStdin
         ? new Writable({
           write(chunk: Buffer, _enc, cb) {
-            if (pty) pty.write(chunk);
-            else typed.push(Buffer.from(chunk));
+            terminal.write(chunk);
             cb();
           },
         })
         : null;
-      void ptyReady?.then(() => {
-        for (const d of typed) pty?.write(d);
-      });
     } else {
       child.stdout!.pipe(stdout);
       child.stderr!.pipe(stderr!);
@@ -1175,14 +1166,8 @@ export class Engine implements ContainerEngine {
     const exit = new Promise<number>((resolve) => {
       child.on('close', (code, sig) => {
         void (async () => {
-          if (terminal) {
-            // Everything the process wrote is still in the terminal: read it before reporting the exit.
-            await Promise.race([ptyReady, sleep(1000)]);
-            await pty?.drain();
-            pty?.close();
-            terminal.close();
-            if (!pty) stdout.end();
-          }
+          // Everything the process wrote is still in the terminal: read it before reporting the exit.
+          await terminal?.finish(true);
           e.running = false;
           e.exitCode = code ?? (sig ? 128 + (SIGNAL_NUMBERS[sig.replace(/^SIG/, '')] ?? 0) : 255);
           void rm(tmp, { recursive: true, force: true });
@@ -1191,8 +1176,7 @@ export class Engine implements ContainerEngine {
         })();
       });
       child.on('error', () => {
-        terminal?.close();
-        pty?.close();
+        void terminal?.finish(false);
         e.running = false;
         e.exitCode = 126;
         resolve(126);

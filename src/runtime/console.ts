@@ -14,7 +14,7 @@ import tty from 'node:tty';
 import { exec } from '../core/index.js';
 import { ConsoleFailed } from './errors.js';
 
-export interface ConsoleListener {
+interface ConsoleListener {
   readonly path: string;
   /** The pty master's descriptor, once the runtime sent it. Rejects when closed before that. */
   readonly master: Promise<number>;
@@ -23,7 +23,7 @@ export interface ConsoleListener {
 }
 
 /** Listens on `path` for the one pty master a runtime sends for `--console-socket`. */
-export async function listenConsole(path: string): Promise<ConsoleListener> {
+async function listenConsole(path: string): Promise<ConsoleListener> {
   await mkdir(dirname(path), { recursive: true });
   await new Promise<void>((resolve) => unlink(path, () => resolve()));
   // Loaded on first use: a monitor of a container without a TTY never needs the native addon.
@@ -60,7 +60,7 @@ export async function listenConsole(path: string): Promise<ConsoleListener> {
   return { path, master, close };
 }
 
-export interface Pty {
+interface Pty {
   /** What the container writes to its terminal. Ends once every holder of the terminal has closed it. */
   readonly output: Readable;
   /** Types into the terminal (ordered; retried while the terminal's input queue is full). */
@@ -73,7 +73,7 @@ export interface Pty {
 const PAUSE = new Int32Array(new SharedArrayBuffer(4)); // Atomics.wait on it is a synchronous 1 ms sleep
 
 /** Wraps a received pty master. The descriptor is owned (and closed) by the returned Pty. */
-export function openPty(fd: number): Pty {
+function openPty(fd: number): Pty {
   const output = new PassThrough();
   const reader = new tty.ReadStream(fd);
   let ended = false;
@@ -135,6 +135,49 @@ export function openPty(fd: number): Pty {
     close() {
       end();
       reader.destroy();
+    },
+  };
+}
+
+/** A container or exec terminal for one runtime invocation: listen, then read, type and finish. */
+export interface Terminal {
+  /** What to pass as the runtime's `--console-socket`. */
+  readonly socketPath: string;
+  /** The terminal's output; ends after finish(). */
+  readonly output: Readable;
+  /** Types into the terminal; what is typed before the runtime sent it is kept and typed then. */
+  write(data: Buffer): void;
+  /**
+   * After the runtime exited: read everything the process wrote (it stays in the terminal until read), then
+   * close. `ran` false: the runtime failed before it could send a terminal, so none is waited for.
+   */
+  finish(ran: boolean): Promise<void>;
+}
+
+export async function openTerminal(socketPath: string): Promise<Terminal> {
+  const listener = await listenConsole(socketPath);
+  const output = new PassThrough();
+  let pty: Pty | undefined;
+  let typed: Buffer[] = [];
+  const ready = listener.master.then((fd) => {
+    pty = openPty(fd);
+    pty.output.pipe(output);
+    for (const d of typed) pty.write(d);
+    typed = [];
+  }, () => undefined);
+  return {
+    socketPath,
+    output,
+    write(data) {
+      if (pty) pty.write(data);
+      else typed.push(Buffer.from(data));
+    },
+    async finish(ran) {
+      if (ran) await Promise.race([ready, sleep(1000)]);
+      await pty?.drain();
+      pty?.close();
+      listener.close();
+      if (pty === undefined) output.end();
     },
   };
 }

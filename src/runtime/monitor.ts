@@ -21,7 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from '../core/index.js';
 import { encodeJsonLogLine, formatNanoTime, LineSplitter, type LogStream } from './json-log.js';
 import { runArgv, type RuntimeCommand } from './oci-runtime.js';
-import { listenConsole, openPty, type ConsoleListener, type Pty } from './console.js';
+import { openTerminal, type Terminal } from './console.js';
 import { startPortProxies, type PortProxy, type ProxySpec } from './port-proxy.js';
 
 export interface MonitorConfig {
@@ -159,12 +159,10 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
   let runBuffer: Buffer[] = [];
   let runBufferSize = 0;
   let child: ChildProcess | undefined;
-  let pty: Pty | undefined;
-  let typedEarly: Buffer[] = []; // typed into a TTY container before its terminal arrived
+  let terminal: Terminal | undefined; // this run's, with a TTY
   const toStdin = (d: Buffer) => {
     if (!config.tty) child?.stdin?.write(d);
-    else if (pty) pty.write(d);
-    else typedEarly.push(Buffer.from(d));
+    else terminal?.write(d);
   };
   const sockPath = config.attachSocket;
   await mkdir(dirname(sockPath), { recursive: true });
@@ -272,12 +270,8 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
     runBuffer = [];
     runBufferSize = 0;
     runEnded = false;
-    let terminal: ConsoleListener | undefined;
-    let consoleReady: Promise<void> = Promise.resolve();
-    pty = undefined;
-    typedEarly = [];
-    if (config.tty) terminal = await listenConsole(config.attachSocket.replace(/\.sock$/, '.tty')); // short: a socket path fits in 107 bytes
-    const argv = runArgv(config.runtime, config.id, config.bundle, pidFile, terminal?.path);
+    terminal = config.tty ? await openTerminal(config.attachSocket.replace(/\.sock$/, '.tty')) : undefined; // short: a socket path fits in 107 bytes
+    const argv = runArgv(config.runtime, config.id, config.bundle, pidFile, terminal?.socketPath);
     const startedNs = nowNs();
     // With a TTY the runtime's own stdio carries only its diagnostics; the terminal comes over the console socket.
     child = spawn(argv[0]!, argv.slice(1), { stdio: [config.tty ? 'ignore' : 'pipe', 'pipe', 'pipe'], cwd: config.bundle });
@@ -296,22 +290,8 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
     };
     child.stdout?.on('data', onOut('stdout'));
     child.stderr?.on('data', onOut('stderr'));
-    if (terminal) {
-      consoleReady = terminal.master.then((fd) => {
-        pty = openPty(fd);
-        pty.output.on('data', onOut('stdout'));
-        for (const d of typedEarly) pty.write(d);
-        typedEarly = [];
-      }, () => undefined);
-    }
-    const closeConsole = async (ran: boolean) => {
-      if (!terminal) return;
-      // The terminal keeps what the container wrote until it is read: take it all before the exit is reported.
-      if (ran) await Promise.race([consoleReady, sleep(1000)]);
-      await pty?.drain();
-      pty?.close();
-      terminal.close();
-    };
+    terminal?.output.on('data', onOut('stdout'));
+    const runTerminal = terminal;
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       child!.on('close', (code, signal) => resolve({ code, signal }));
       child!.on('error', () => resolve({ code: 127, signal: null }));
@@ -351,10 +331,10 @@ export async function runMonitor(config: MonitorConfig, hooks: MonitorHooks, rea
       if (first) ready({ pid });
       first = false;
       done ??= await exited;
-      await closeConsole(true);
+      await runTerminal?.finish(true); // all the container wrote is read before the exit is reported
     } else {
       // The runtime failed before the container ran: its stderr is the error, not container output.
-      await closeConsole(false);
+      await runTerminal?.finish(false);
       const message = Buffer.concat(early.map(([, b]) => b)).toString('utf8').trim() || `exit ${done?.code}`;
       state.status = first ? 'created' : 'exited';
       state.error = message;
