@@ -5,6 +5,6 @@ export type { PackageRecord } from './gvariant-text.js';
 export { loadTreefile, hostBasearch, type LoadedTreefile } from './treefile-load.js';
 export { nextVersion } from './version.js';
 export * from './errors.js';
-export { buildDiskImage, readBootEntries, renderGrubConfig, sortBootEntries, writeRawDisk, ROOT_LABEL, type BuildImageOptions, type BuildImageResult, type BootEntry } from './image.js';
+export { buildDiskImage, renderGrubConfig, sortBootEntries, writeRawDisk, ROOT_LABEL, type BuildImageOptions, type BuildImageResult, type BootEntry } from './image.js';
 export { hostTreefileYaml, HOST_PACKAGES, SLIM_INITRAMFS_ARGS, type HostTreefileOptions } from './host-treefile.js';
 export { packBerth, productionDependencies, BERTH_PREFIX } from './berth-bundle.js';

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { needRoot, needTools } from '../core/test-support.js';
 import { exec } from '../core/index.js';
 import { blsGet, originForRefspec, parseBlsEntry } from '../formats/index.js';
-import { bootCheck, cleanup, deploy, finalizeStaged, InjectedFault, BerthRepo, markTentative, setKargsInPlace, stage, Sysroot, writeDeployments, type Failpoint, type SysrootOptions } from './index.js';
+import { bootCheck, cleanup, deploy, GRUB_STUB_SOURCE_LINE, finalizeStaged, InjectedFault, BerthRepo, markTentative, setKargsInPlace, stage, Sysroot, writeDeployments, type Failpoint, type SysrootOptions } from './index.js';
 import { makeTree, ostreeAdmin, ostreeCommit, ostreeSysroot, tmpfsDir } from './testing.js';
 
 interface Env {
@@ -50,6 +50,11 @@ async function checkBootable(root: string, allowed: readonly string[], label: st
     await fsp.access(`${dir}.origin`);
   }
   const def = s.deployments.find((d) => !d.staged)!;
+  // GRUB's menu (berth images) switches with the entries: its first item boots the default entry.
+  const menu = await fsp.readFile(path.join(sysroot, 'boot/loader/grub.cfg'), 'utf8');
+  const defaultEntry = parseBlsEntry(await fsp.readFile(path.join(entriesDir, `ostree-${entries.length}-${def.stateroot}.conf`), 'utf8'));
+  assert.equal(/^\s*linux (\S+)/m.exec(menu)?.[1], `/boot${blsGet(defaultEntry, 'linux')!}`, `${label}: GRUB menu boots the default entry`);
+  assert.equal((menu.match(/^menuentry /gm) ?? []).length, entries.length, `${label}: one GRUB item per entry`);
   assert.ok(allowed.includes(`${def.checksum}.${def.serial}`), `${label}: default ${def.checksum}.${def.serial} not in ${allowed.join(', ')}`);
   if (withOstree) await ostreeAdmin(sysroot, 'status'); // the real tool still reads it
   return `${def.checksum}.${def.serial}`;
@@ -103,6 +108,9 @@ test('a fault at any write step of deploy, redeploy, rollback, cleanup, finalize
   await makeTree(path.join(dir, 't2'), { kernel: 'k2', etc: { 'new.conf': 'x\n' } });
   const v2 = await ostreeCommit(repo, path.join(dir, 't2'), 'test/os', '2.0');
   const origin = originForRefspec('test/os');
+  // As in a berth disk image: GRUB's stub hands over to the menu beside the entries.
+  await fsp.mkdir(path.join(S, 'boot/grub'), { recursive: true });
+  await fsp.writeFile(path.join(S, 'boot/grub/grub.cfg'), `search --label --set=root berth-root\n${GRUB_STUB_SOURCE_LINE}\n`);
   await deploy(await Sysroot.load(opts(tplRoot)), { stateroot: 'test', checksum: v1, origin, kargs: 'rw' });
   const scratch = path.join(dir, 'scratch');
   await fsp.mkdir(scratch);

@@ -15,3 +15,4 @@ export { BerthRepo } from './repo-adapter.js';
 export * as sysrootTesting from './testing.js';
 export { setKargsInPlace } from './kargs.js';
 export { lockSysroot, type SysrootLock } from './lock.js';
+export { readBootEntries, sortBootEntries, renderGrubConfig, usesGrubMenu, writeGrubMenu, GRUB_STUB_SOURCE_LINE, type BootEntry } from './grub-menu.js';

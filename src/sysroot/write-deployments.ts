@@ -33,6 +33,7 @@ import { exec, fsyncDir, isErrno, symlinkAtomic, writeFileAtomic } from '../core
 import { type Deployment, deploymentId, sameDeployment } from './deployment.js';
 import { BootedDeploymentRemoval, NoKernel, SysrootCorrupt } from './errors.js';
 import { findKernel, type KernelLayout } from './kernel.js';
+import { usesGrubMenu, writeGrubMenu } from './grub-menu.js';
 import { bootRecordPath, kargsWithoutOstree, type Sysroot } from './sysroot.js';
 
 export interface WriteDeploymentsResult {
@@ -331,6 +332,10 @@ export async function writeDeployments(sysroot: Sysroot, requested: readonly Dep
       await installDeploymentKernel(sysroot, newBootversion, list[i]!, i, list.length, showOsname);
     }
     await fsyncDir(entriesDir);
+    if (await usesGrubMenu(sysroot.path)) {
+      await sysroot.failpoint('bootswap:grub-menu');
+      await writeGrubMenu(sysroot.path, newBootversion);
+    }
     subbootdir = await createBootlinks(sysroot, newBootversion, list);
     await swapBootlinks(sysroot, newBootversion, subbootdir);
     await sysroot.failpoint('bootswap:loader-tmp');
