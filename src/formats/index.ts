@@ -14,3 +14,4 @@ export * from './ostree/index.js';
 export * from './keyfile.js';
 export * from './docker-stream.js';
 export * from './rpm-header.js';
+export * from './tar-pax-xattrs.js';

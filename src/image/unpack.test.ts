@@ -112,3 +112,25 @@ test('unpackLayer() creates device nodes only when allowed', async (t) => {
   });
   assert.ok((await fsp.lstat(path.join(dest, 'dev/null'))).isCharacterDevice());
 });
+
+test('unpackLayer() restores binary xattrs byte-exact (security.capability, user.*) from the PAX records GNU tar writes', async (t) => {
+  if (!needRoot(t) || !(await needTools(t, 'tar', 'setfattr', 'getcap'))) return;
+  const src = await tempDir(t);
+  await fsp.mkdir(path.join(src, 'bin'));
+  await fsp.writeFile(path.join(src, 'bin/ping'), 'not really ping\n', { mode: 0o755 });
+  await fsp.writeFile(path.join(src, 'bin/other'), 'x\n');
+  // cap_net_raw=ep as setcap writes it: a vfs_cap_data v2 struct, full of NUL and high bytes.
+  await exec(['setfattr', '-n', 'security.capability', '-v', '0x0100000200200000000000000000000000000000', path.join(src, 'bin/ping')]);
+  const binary = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x0a, 0x3d, 0x20, 0xc3]);
+  await exec(['setfattr', '-n', 'user.blob', '-v', `0x${binary.toString('hex')}`, path.join(src, 'bin/other')]);
+  await exec(['setfattr', '-n', 'user.text', '-v', 'héllo', path.join(src, 'bin/other')]);
+  const tar = (await exec(['tar', '--xattrs', '--xattrs-include=*', '--format=posix', '-C', src, '-cf', '-', 'bin'])).stdout;
+  assert.ok(tar.includes(Buffer.from('SCHILY.xattr.security.capability=')), 'GNU tar wrote the capability as a PAX record');
+
+  const dest = await tempDir(t);
+  await unpackLayer(once(tar), dest, { mode: 'flatten' });
+  assert.deepEqual(await getAttribute(path.join(dest, 'bin/ping'), 'security.capability'), Buffer.from('0100000200200000000000000000000000000000', 'hex'));
+  assert.match((await exec(['getcap', path.join(dest, 'bin/ping')])).stdout.toString(), /cap_net_raw[=+]ep/);
+  assert.deepEqual(await getAttribute(path.join(dest, 'bin/other'), 'user.blob'), binary);
+  assert.equal((await getAttribute(path.join(dest, 'bin/other'), 'user.text')).toString('utf8'), 'héllo');
+});

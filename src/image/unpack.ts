@@ -5,7 +5,7 @@ import { Readable, Transform, pipeline } from 'node:stream';
 import { extract, type Header } from 'tar-stream';
 import { setAttributeSync } from 'fs-xattr';
 import { exec } from '../core/index.js';
-import { splitTarPath, whiteoutOf } from '../formats/index.js';
+import { splitTarPath, TarXattrScanner, whiteoutOf, type TarMemberXattrs } from '../formats/index.js';
 import { decompressLayer } from './decompress.js';
 import { UnsafeLayer } from './errors.js';
 
@@ -44,9 +44,12 @@ function unsafe(name: string, reason: string): never {
 
 export async function unpackLayer(source: AsyncIterable<Uint8Array>, dest: string, options: UnpackOptions): Promise<UnpackResult> {
   const hash = createHash('sha256');
+  // Binary xattr values (security.capability) survive only if read from the raw PAX records.
+  const xattrScanner = new TarXattrScanner();
   const hasher = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       hash.update(chunk);
+      xattrScanner.push(chunk);
       cb(null, chunk);
     },
   });
@@ -58,7 +61,7 @@ export async function unpackLayer(source: AsyncIterable<Uint8Array>, dest: strin
   const applier = new LayerApplier(path.resolve(dest), options);
   try {
     for await (const entry of ex) {
-      await applier.apply(entry.header, entry as unknown as AsyncIterable<Buffer>);
+      await applier.apply(entry.header, entry as unknown as AsyncIterable<Buffer>, xattrScanner.take());
       entry.resume(); // drain whatever apply() did not read
     }
   } catch (err) {
@@ -140,7 +143,7 @@ class LayerApplier {
     return false;
   }
 
-  async apply(header: Header, body: AsyncIterable<Buffer>): Promise<void> {
+  async apply(header: Header, body: AsyncIterable<Buffer>, raw?: TarMemberXattrs): Promise<void> {
     const name = header.name;
     const split = splitTarPath(name);
     if (!split.ok) {
@@ -182,7 +185,7 @@ class LayerApplier {
           }
           if (this.#chown) fs.fchownSync(fd, header.uid ?? 0, header.gid ?? 0);
           fs.fchmodSync(fd, mode);
-          this.#xattrs(target, header);
+          this.#xattrs(target, header, raw);
           fs.futimesSync(fd, mtime, mtime);
         } finally {
           fs.closeSync(fd);
@@ -231,15 +234,22 @@ class LayerApplier {
     this.#created.add(rel);
   }
 
-  #xattrs(target: string, header: Header): void {
-    const pax = header.pax as Record<string, string> | null | undefined;
-    if (!pax) return;
-    for (const [key, value] of Object.entries(pax)) {
-      if (!key.startsWith('SCHILY.xattr.')) continue;
-      const attr = key.slice('SCHILY.xattr.'.length);
-      if (value.includes('\ufffd')) continue; // binary value mangled by UTF-8 decoding of the PAX record: skip, never write garbage
+  /** Xattrs from the member's PAX records: byte-exact from the scanner when it saw the same member. */
+  #xattrs(target: string, header: Header, raw: TarMemberXattrs | undefined): void {
+    let values: Iterable<[string, Buffer]>;
+    if (raw !== undefined && raw.name === header.name) {
+      values = raw.xattrs;
+    } else {
+      const pax = header.pax as Record<string, string> | null | undefined;
+      if (!pax) return;
+      // Without the raw bytes, a value that UTF-8 decoding mangled is skipped: never write garbage.
+      values = Object.entries(pax)
+        .filter(([key, value]) => key.startsWith('SCHILY.xattr.') && !value.includes('\ufffd'))
+        .map(([key, value]): [string, Buffer] => [key.slice('SCHILY.xattr.'.length), Buffer.from(value, 'utf8')]);
+    }
+    for (const [attr, value] of values) {
       try {
-        setAttributeSync(target, attr, Buffer.from(value, 'utf8'));
+        setAttributeSync(target, attr, value);
       } catch {
         /* e.g. security.* without the capability, or a filesystem without xattrs: the file itself is fine */
       }
