@@ -16,3 +16,4 @@ export const RegistryError = defineError<{ status: number; code?: string; url: s
 export const RegistryUnauthorized = defineError<{ registry: string; status: number }>('REGISTRY_UNAUTHORIZED', 'permission-denied');
 export const RegistryNotFound = defineError<{ url: string; code?: string }>('REGISTRY_NOT_FOUND', 'not-found');
 export const RegistryUnreachable = defineError<{ registry: string }>('REGISTRY_UNREACHABLE', 'unavailable');
+export const CredentialHelperFailed = defineError<{ helper: string; action: string; registry: string }>('REGISTRY_CREDENTIAL_HELPER_FAILED', 'unavailable');

@@ -8,7 +8,7 @@ import { ImageStore } from './image-store.js';
 import { pullImage } from './pull.js';
 import { pushImage } from './push.js';
 import type { ProgressMessage } from './progress.js';
-import { readCredentials, storeCredentials } from './registry/auth-config.js';
+import { readCredentials, removeCredentials, storeCredentials } from './registry/auth-config.js';
 import { RegistryClient } from './registry/client.js';
 import { buildBusyboxImage } from './testing/busybox.js';
 import { startTestRegistry, type RegistryAuthMode, type TestRegistry } from './testing/registry.js';
@@ -286,4 +286,67 @@ test('blob redirects to another host are followed without the registry credentia
   assert.equal(pulled.image.id, built.imageId);
   assert.equal(seenAtStorage.length, 2, 'config and layer came from the storage host');
   assert.deepEqual(seenAtStorage, [undefined, undefined], 'no Authorization sent to another host');
+});
+
+/** A docker-credential-NAME that keeps secrets in a JSON file beside it, speaking the helper protocol. */
+async function fakeCredentialHelper(dir: string, name: string): Promise<{ env: NodeJS.ProcessEnv; store: string }> {
+  const store = path.join(dir, `${name}-secrets.json`);
+  const script = `#!/usr/bin/env node
+const fs = require('fs');
+const file = ${JSON.stringify(store)};
+const db = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+const input = fs.readFileSync(0, 'utf8').trim();
+const action = process.argv[2];
+fs.appendFileSync(file + '.log', action + ' ' + (action === 'store' ? JSON.parse(input).ServerURL : input) + '\\n');
+if (action === 'store') { const c = JSON.parse(input); db[c.ServerURL] = c; fs.writeFileSync(file, JSON.stringify(db)); }
+else if (action === 'get') { if (!db[input]) { process.stdout.write('credentials not found in native keychain'); process.exit(1); } process.stdout.write(JSON.stringify(db[input])); }
+else if (action === 'erase') { if (!db[input]) { process.stdout.write('credentials not found in native keychain'); process.exit(1); } delete db[input]; fs.writeFileSync(file, JSON.stringify(db)); }
+else process.exit(2);
+`;
+  const bin = path.join(dir, 'bin');
+  await fsp.mkdir(bin, { recursive: true });
+  await fsp.writeFile(path.join(bin, `docker-credential-${name}`), script, { mode: 0o755 });
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` };
+  delete env.NODE_EXTRA_CA_CERTS; // the helper is a Node script here: keep its start cheap
+  return { env, store };
+}
+
+test('credential helpers (credsStore, credHelpers) keep the secret out of the auth file; pulls use them', async (t) => {
+  const reg = await registry(t, 'htpasswd');
+  if (!reg) return;
+  const dir = await tempDir(t);
+  const { env, store } = await fakeCredentialHelper(dir, 'berthtest');
+  const authfile = path.join(dir, 'config.json');
+  await fsp.writeFile(authfile, JSON.stringify({ credsStore: 'berthtest', credHelpers: { 'other.example:5000': 'missing-helper' }, psFormat: 'keep me' }));
+  await storeCredentials(reg.host, { username: reg.username, password: reg.password }, authfile, env);
+  const file = JSON.parse(await fsp.readFile(authfile, 'utf8'));
+  assert.deepEqual(file.auths, { [reg.host]: {} }, 'only a marker in the file');
+  assert.equal(file.psFormat, 'keep me');
+  assert.ok(!(await fsp.readFile(authfile, 'utf8')).includes(reg.password));
+  assert.equal(JSON.parse(await fsp.readFile(store, 'utf8'))[reg.host].Secret, reg.password);
+  assert.deepEqual(await readCredentials(reg.host, authfile, env), { username: reg.username, password: reg.password });
+
+  // The registry accepts what the helper returned.
+  const built = await buildBusyboxImage({ dir: path.join(dir, 'img') });
+  const s = await ImageStore.open({ root: await tempDir(t) });
+  await s.load(createReadStream(built.dockerArchive));
+  const ref = `${reg.host}/helper/busybox:1`;
+  await s.tag('localhost/busybox-tiny', ref);
+  const credentials = async (r: string) => readCredentials(r, authfile, env);
+  await pushImage(s, ref, { credentials });
+  const other = await ImageStore.open({ root: await tempDir(t) });
+  assert.equal((await pullImage(other, ref, { credentials })).image.id, built.imageId);
+
+  // A per-registry helper wins over credsStore; a missing one is a clear error, not silence.
+  await assert.rejects(readCredentials('other.example:5000', authfile, env), (e: unknown) =>
+    isHostError(e) && e.code === 'REGISTRY_CREDENTIAL_HELPER_FAILED' && /docker-credential-missing-helper/.test(e.message));
+  // Nothing stored for this registry: the helper says "not found" and there is no file entry.
+  assert.equal(await readCredentials('nothing.example', authfile, env), undefined);
+  assert.equal(await removeCredentials(reg.host, authfile, env), true);
+  assert.deepEqual(JSON.parse(await fsp.readFile(store, 'utf8')), {});
+  assert.deepEqual(JSON.parse(await fsp.readFile(authfile, 'utf8')).auths, {});
+  const calls = (await fsp.readFile(`${store}.log`, 'utf8')).trim().split('\n');
+  assert.equal(calls[0], `store ${reg.host}`);
+  assert.ok(calls.includes('get nothing.example'));
+  assert.equal(calls.at(-1), `erase ${reg.host}`);
 });

@@ -33,7 +33,7 @@ export function registryAccess(ctx: CommandContext, authfile?: string): Registry
     const eq = pair.indexOf('=');
     if (eq > 0) endpoints[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
   }
-  return { credentials: (registry) => readCredentials(registry, file), insecureRegistries: insecure, endpoints };
+  return { credentials: (registry) => readCredentials(registry, file, ctx.env), insecureRegistries: insecure, endpoints };
 }
 
 export type Transport =

@@ -39,7 +39,7 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
   }
   const insecure = str(values['tls-verify']) === 'false' || (ctx.env.BERTH_INSECURE_REGISTRIES ?? '').split(',').includes(registry);
   await new RegistryClient({ registry, credentials: { username, password }, ...(insecure ? { insecure: true } : {}) }).checkLogin();
-  await storeCredentials(registry, { username, password }, authFilePath(ctx.env, str(values.authfile)));
+  await storeCredentials(registry, { username, password }, authFilePath(ctx.env, str(values.authfile)), ctx.env);
   ctx.stdout.write('Login Succeeded\n');
   return 0;
 }
@@ -48,7 +48,7 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
 export async function runLogout(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseFlags(argv, { authfile: { type: 'string' } });
   const registry = serverName(positionals[0]);
-  const removed = await removeCredentials(registry, authFilePath(ctx.env, str(values.authfile)));
+  const removed = await removeCredentials(registry, authFilePath(ctx.env, str(values.authfile)), ctx.env);
   ctx.stdout.write(removed ? `Removing login credentials for ${registry}\n` : `Not logged in to ${registry}\n`);
   return 0;
 }
