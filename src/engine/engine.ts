@@ -32,6 +32,7 @@ import {
 import type { ImageBackend } from './images.js';
 import { JsonFileCache } from './json-file-cache.js';
 import { resolveInRoot } from './scoped-path.js';
+import { readBlockIo } from './block-io.js';
 import { isValidName, mergeEnv, parseBind } from './options.js';
 import { humanDuration } from './render.js';
 import type {
@@ -1227,7 +1228,9 @@ export class Engine implements ContainerEngine {
     const cg = `/berth/${id}`;
     const num = async (p: string) => Number((await readFile(p, 'utf8').catch(() => '0')).trim().split(/\s+/)[0]) || 0;
     let cpu = 0, mem = 0, limit = 0, pids = 0;
+    let blockIo = { read: 0, write: 0 };
     if (s.status === 'running') {
+      blockIo = await readBlockIo(cg, v2);
       if (v2) {
         const cpuStat = await readFile(`/sys/fs/cgroup${cg}/cpu.stat`, 'utf8').catch(() => '');
         cpu = (Number(/usage_usec (\d+)/.exec(cpuStat)?.[1]) || 0) * 1000;
@@ -1250,7 +1253,7 @@ export class Engine implements ContainerEngine {
     const netc = s.status === 'running' && rec.network.netns && rec.network.mode === 'bridge' ? await endpointCounters(rec.network.netns) : { rxBytes: 0, txBytes: 0 };
     return {
       id, name: rec.name, read: nowRfc3339(), cpuTotalNs: cpu, systemCpuNs, onlineCpus: cpus, cpuPercent: 0,
-      memoryUsage: mem, memoryLimit: limit, pids, netRxBytes: netc.rxBytes, netTxBytes: netc.txBytes, blockRead: 0, blockWrite: 0,
+      memoryUsage: mem, memoryLimit: limit, pids, netRxBytes: netc.rxBytes, netTxBytes: netc.txBytes, blockRead: blockIo.read, blockWrite: blockIo.write,
     };
   }
 
