@@ -37,7 +37,7 @@ async function waitFor(pred: () => Promise<boolean>, what: string, ms = 10_000):
 }
 
 for (const runtime of ['crun', 'runc'] as const) {
-  test(`${runtime}: exit code, separate stdout/stderr, json-file log, inspect`, async (t) => {
+  test(`${runtime}: exit code, separate stdout/stderr, json-file or k8s-file log, inspect`, async (t) => {
     if (!(await gate(t))) return;
     const { engine }: TestEngine = await testEngine(t, { defaultRuntime: runtime });
     const r = await runIt(engine, { cmd: ['sh', '-c', 'echo out; echo err >&2; printf partial; exit 7'] });
@@ -48,9 +48,19 @@ for (const runtime of ['crun', 'runc'] as const) {
     assert.equal(info.state.status, 'exited');
     assert.equal(info.state.exitCode, 7);
     assert.equal(info.runtime, runtime);
-    const lines = (await readFile(info.logPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { log: string; stream: string; time: string });
-    assert.deepEqual(lines.map((l) => [l.stream, l.log]).sort(), [['stderr', 'err\n'], ['stdout', 'out\n'], ['stdout', 'partial']]);
-    assert.match(lines[0]!.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    const text = (await readFile(info.logPath, 'utf8')).trim().split('\n');
+    if (info.logDriver === 'k8s-file') {
+      // conmon's format: TIME STREAM F|P TEXT (F: a whole line, its newline implied; P: a fragment).
+      assert.match(info.logPath, /-k8s\.log$/);
+      const lines = text.map((l) => /^(\S+) (stdout|stderr) ([PF]) (.*)$/.exec(l)!);
+      assert.deepEqual(lines.map((m) => [m[2], m[3], m[4]]).sort(), [['stderr', 'F', 'err'], ['stdout', 'F', 'out'], ['stdout', 'P', 'partial']]);
+      assert.match(lines[0]![1]!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}(Z|[+-]\d\d:\d\d)$/);
+    } else {
+      assert.equal(info.logDriver, 'json-file');
+      const lines = text.map((l) => JSON.parse(l) as { log: string; stream: string; time: string });
+      assert.deepEqual(lines.map((l) => [l.stream, l.log]).sort(), [['stderr', 'err\n'], ['stdout', 'out\n'], ['stdout', 'partial']]);
+      assert.match(lines[0]!.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    }
     const tail = [];
     for await (const e of engine.logs(r.id, { tail: 1, stderr: false })) tail.push(e.line.toString());
     assert.deepEqual(tail, ['partial']);

@@ -20,10 +20,13 @@ import { isErrno, writeFileAtomic } from '../core/index.js';
 import {
   allocateAddress, appendEvent, boundingCapabilities, MONITOR_MAIN, buildSpec, emptyState, endpointCounters, ensureBridge,
   execArgv, gatewayOf, hardRlimits, hostDevices, isCgroupV2, kernelRelease, macForIp, netnsName, netnsPath, nowRfc3339,
-  parseSubnet, readJsonLog, releaseAddress, resolveRuntime, resolveUser, runtimeDelete, runtimeKill, runtimePs, runtimeState,
+  parseSubnet, releaseAddress, resolveRuntime, resolveUser, runtimeDelete, runtimeKill, runtimePs, runtimeState,
   selinuxEnabled, setupEndpoint, STOP_REQUESTED, teardownEndpoint, ZERO_TIME, openTerminal, resizeTerminal, type MonitorConfig, type MonitorState,
   type OciMount, type RuntimeCommand, type SeccompProfileFile, type SpecInput,
+  CONMON_PID_FILE, EXIT_CLAIM, findConmon, jsonLogDecoder, K8sLogDecoder, openConmonAttach, readExitFile, readLogFile, recordConmonExit,
+  runtimeArgv, spawnConmon, spawnPortProxy, formatNanoTime, type ConmonAttach, type ConmonExitConfig, type MonitorKind, type ProxySpec,
 } from '../runtime/index.js';
+import { exec } from '../core/index.js';
 import type { ContainerEngine } from './engine-api.js';
 import {
   AmbiguousRef, ContainerNotRunning, ContainerRunning, InvalidName, InvalidOption, NameInUse, NoCommand, NoSuchContainer,
@@ -63,6 +66,19 @@ export interface ContainerRecord {
   readonly runtime: RuntimeName;
   readonly network: { readonly mode: NetworkMode; readonly ip: string; readonly bridge: string; readonly subnet: string; readonly netns: string };
   readonly engine: { readonly root: string; readonly runRoot: string; readonly bridge: string; readonly subnet: string };
+  /** The monitor chosen at create (absent in records made before conmon: node). */
+  readonly monitor?: MonitorKind;
+}
+
+/** conmon.json: what the exit command needs (written at every conmon start). */
+interface ConmonJson extends ConmonExitConfig {
+  readonly runtime: RuntimeCommand;
+  readonly hooksModule: string;
+}
+
+/** A container's log file and its format. */
+export function logFileOf(dir: string, id: string, monitor: MonitorKind | undefined): string {
+  return monitor === 'conmon' ? `${dir}/${id}-k8s.log` : `${dir}/${id}-json.log`;
 }
 
 interface ExecRecord {
@@ -119,7 +135,7 @@ export class Engine implements ContainerEngine {
   readonly #options: EngineOptions;
   readonly #execs = new Map<string, ExecRecord>();
   /** Attach sessions of this process waiting for a container's start: start() wakes them at once. */
-  readonly #attachWaiters = new Map<string, Set<() => void>>();
+  readonly #attachWaiters = new Map<string, Set<() => void | Promise<void>>>();
   readonly #note: (note: string) => void;
   /** record.json/state.json texts for list(): a long-lived engine (berthd) stats instead of reading them. */
   readonly #files = new JsonFileCache();
@@ -131,6 +147,15 @@ export class Engine implements ContainerEngine {
     // /run is a tmpfs: what lives there (sockets, runtime state) is gone after a reboot, as it should be.
     this.runRoot = options.runRoot ?? (process.getuid?.() === 0 ? '/run/berth' : `${this.root}/run`);
     this.#note = options.onNote ?? (() => undefined);
+  }
+
+  /** The monitor for new containers: the option, else $BERTH_MONITOR, else conmon when installed. */
+  async monitorKind(): Promise<MonitorKind> {
+    const wanted = this.#options.monitor ?? (process.env.BERTH_MONITOR === 'node' || process.env.BERTH_MONITOR === 'conmon' ? process.env.BERTH_MONITOR : undefined);
+    if (wanted === 'node') return 'node';
+    if (await findConmon()) return 'conmon';
+    if (wanted === 'conmon') this.#note('conmon is not installed (Debian package "conmon"); using the Node monitor');
+    return 'node';
   }
 
   get bridge(): string {
@@ -174,11 +199,35 @@ export class Engine implements ContainerEngine {
 
   /** State as the monitor left it, corrected when its monitor is gone (crash or reboot). */
   async readState(id: string): Promise<MonitorState> {
-    const s = await this.#readStateFile(id);
+    let s = await this.#readStateFile(id);
+    if (s.monitor === 'conmon' && s.status === 'running') s = await this.#conmonExited(id, s);
     if (correctState(s) === s) return s;
     // The monitor looked dead, but it may have written its final state and exited after our read: the
     // state read after seeing it gone is the one that counts (only a crashed monitor needs the correction).
     return correctState(await this.#readStateFile(id));
+  }
+
+  /**
+   * A conmon container that has exited (conmon wrote its exit file) but whose exit is not recorded yet:
+   * recorded here (die event, state, restart decision; see runtime/conmon-exit.ts) unless its exit command
+   * claimed it first, in which case its state.json write is waited for (bounded), else derived.
+   */
+  async #conmonExited(id: string, s: MonitorState): Promise<MonitorState> {
+    const runDir = this.runDir(id);
+    const exit = await readExitFile(runDir, id);
+    if (exit === undefined) return s;
+    const dir = this.containerDir(id);
+    const cfg = JSON.parse(await readFile(`${dir}/conmon.json`, 'utf8').catch(() => 'null')) as ConmonJson | null;
+    if (cfg !== null) {
+      const recorded = await recordConmonExit(cfg).catch(() => undefined);
+      if (recorded) return recorded;
+      for (let i = 0; i < 200; i++) {
+        const cur = await this.#readStateFile(id);
+        if (cur.status !== 'running' || cur.startedAt !== s.startedAt) return cur;
+        await sleep(5);
+      }
+    }
+    return { ...s, status: 'exited', pid: 0, exitCode: exit.code, finishedAt: formatNanoTime(exit.finishedNs) };
   }
 
   async #readStateFile(id: string): Promise<MonitorState> {
@@ -341,11 +390,12 @@ export class Engine implements ContainerEngine {
         runtime: host.runtime ?? this.#options.defaultRuntime ?? 'crun',
         network: { mode: networkMode, ip, bridge: networkMode === 'bridge' ? this.bridge : '', subnet: networkMode === 'bridge' ? this.subnet : '', netns: networkMode === 'host' ? '' : netnsName(id) },
         engine: { root: this.root, runRoot: this.runRoot, bridge: this.bridge, subnet: this.subnet },
+        monitor: await this.monitorKind(),
       };
       await this.images.mountRootfs(id, image.id, dir);
       await writeFileAtomic(`${dir}/record.json`, JSON.stringify(record, null, 1));
       await this.#writeState(id, emptyState());
-      await writeFile(`${dir}/${id}-json.log`, '');
+      await writeFile(logFileOf(dir, id, record.monitor), '');
       if (await selinuxEnabled()) this.#note('SELinux is enabled but berth does not label containers yet');
       this.#event('create', id, { name, image: options.image, ...labels });
       return { id, warnings };
@@ -494,6 +544,13 @@ export class Engine implements ContainerEngine {
     // After an unclean end (monitor killed, crash) a leftover runtime container would block `run`. The state
     // file may already say `exited` (restore() and others persist readState's correction), so any container
     // that ran before is checked; a never-started one (`created`) cannot have runtime state.
+    if (rec.monitor === 'conmon') {
+      // The previous run's exit command may still be at work (conmon waits for it): let it finish first.
+      if (state.monitorPid && state.monitor === 'conmon') await this.#waitMonitorGone(id, 10_000);
+      if (state.status !== 'created' && (await runtimeState(rt, id))) await runtimeDelete(rt, id);
+      await this.#startConmon(rec, rt, false);
+      return true;
+    }
     if (state.status !== 'created' && (await runtimeState(rt, id))) await runtimeDelete(rt, id);
     await mkdir(this.runDir(id), { recursive: true });
     const pending = await spawnMonitor(dir);
@@ -537,6 +594,86 @@ export class Engine implements ContainerEngine {
       throw new StartFailed(`failed to create task for container ${id.slice(0, 12)}: ${result.error}`, { id });
     }
     return true;
+  }
+
+  /** Called by a conmon container's exit command to apply its restart policy (state is `restarting`). */
+  async restartAfterExit(id: string): Promise<void> {
+    const rec = await this.readRecord(id);
+    await this.#startConmon(rec, await this.#runtime(rec.runtime), true);
+  }
+
+  /**
+   * One run under conmon: bundle and network, the port proxy (only when ports are published), conmon (which
+   * runs `create`), the attach sessions waiting for this start, then `start`. Nothing stays behind in this
+   * process: the exit is handled by conmon's exit command.
+   */
+  async #startConmon(rec: ContainerRecord, rt: RuntimeCommand, restart: boolean): Promise<void> {
+    const id = rec.id;
+    const dir = this.containerDir(id);
+    const runDir = this.runDir(id);
+    const conmon = await findConmon();
+    if (conmon === undefined) throw new StartFailed(`failed to create task for container ${id.slice(0, 12)}: conmon is not installed (Debian package "conmon")`, { id });
+    const rootfs = await this.images.mountRootfs(id, rec.imageId, dir);
+    await this.ensureNetwork(rec);
+    const bundle = await this.#buildBundle(rec, rootfs);
+    await mkdir(runDir, { recursive: true });
+    await Promise.all([id, EXIT_CLAIM, 'pid', CONMON_PID_FILE].map((f) => rm(`${runDir}/${f}`, { force: true })));
+    const prev = await this.#readStateFile(id);
+    const attributes = { name: rec.name, image: rec.imageRef, ...rec.config.labels };
+    const fail = async (message: string, proxyPid: number) => {
+      if (proxyPid) killQuietly(proxyPid);
+      await this.#writeState(id, {
+        ...prev, status: restart ? 'exited' : 'created', pid: 0, exitCode: 128, error: message, finishedAt: nowRfc3339(), monitorPid: 0, monitor: 'conmon', proxyPid: 0,
+      });
+      if (restart) appendEvent(this.eventsPath, { type: 'container', action: 'die', id, attributes: { ...attributes, exitCode: '128' } });
+      throw new StartFailed(`failed to create task for container ${id.slice(0, 12)}: ${message}`, { id });
+    };
+    const publishIp = this.#options.defaultPublishIp ?? '127.0.0.1';
+    const specs: ProxySpec[] = (rec.hostConfig.portBindings ?? []).map((p) => ({ hostIp: p.hostIp || publishIp, hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol, targetIp: rec.network.ip }));
+    let proxyPid = 0;
+    let ports: ProxySpec[] = [];
+    if (specs.length > 0) {
+      const p = await spawnPortProxy(specs, `${runDir}/${CONMON_PID_FILE}`, monitorEnv(process.env), MONITOR_NODE_FLAGS);
+      if ('error' in p) return fail(p.error, 0);
+      proxyPid = p.pid;
+      ports = p.ports;
+    }
+    const cfg: ConmonJson = {
+      id, dir, runDir, eventsPath: this.eventsPath, attributes,
+      restartPolicy: rec.hostConfig.restartPolicy ?? { name: 'no', maximumRetryCount: 0 },
+      autoRemove: rec.hostConfig.autoRemove ?? false,
+      runtime: rt,
+      hooksModule: fileURLToPath(new URL('./monitor-hooks.js', import.meta.url)),
+    };
+    await writeFileAtomic(`${dir}/conmon.json`, JSON.stringify(cfg), { durable: false });
+    const log = await open(`${dir}/monitor.log`, 'a');
+    let created: Awaited<ReturnType<typeof spawnConmon>>;
+    try {
+      created = await spawnConmon({
+        conmon, id, name: rec.name, runtime: rt, bundle, runDir, logPath: logFileOf(dir, id, 'conmon'), tty: rec.config.tty,
+        openStdin: rec.config.openStdin, stdinOnce: rec.config.stdinOnce, logFd: log.fd,
+        exitCommand: [process.execPath, ...MONITOR_NODE_FLAGS, CONMON_EXIT_MAIN, dir],
+      }, monitorEnv(process.env));
+    } finally {
+      await log.close();
+    }
+    if ('error' in created) return fail(created.error, proxyPid);
+    // Attach sessions waiting for this start connect now: the process has not run yet, so none of its output
+    // is lost (bounded: a session that cannot connect does not hold the start).
+    const waiters = [...(this.#attachWaiters.get(id) ?? [])];
+    if (waiters.length > 0) await Promise.race([Promise.all(waiters.map((w) => w())), sleep(5000)]);
+    await this.#writeState(id, {
+      ...prev, status: 'running', pid: created.pid, exitCode: 0, error: '', startedAt: nowRfc3339(), finishedAt: prev.finishedAt,
+      monitorPid: created.monitorPid, manuallyStopped: false, oomKilled: false, ports, monitor: 'conmon', proxyPid,
+    });
+    const started = await exec(runtimeArgv(rt, 'start', id), { check: false, pkg: rt.name });
+    if (started.exitCode !== 0) {
+      const message = started.stderr.toString('utf8').trim() || `${rt.name} start: exit ${started.exitCode}`;
+      await this.#writeState(id, { ...(await this.#readStateFile(id)), status: 'created', pid: 0 }); // not a run: no exit to record
+      await runtimeDelete(rt, id).catch(() => undefined);
+      return fail(message, proxyPid);
+    }
+    appendEvent(this.eventsPath, { type: 'container', action: restart ? 'restart' : 'start', id, attributes });
   }
 
   // ---- stop / kill / restart ---------------------------------------------------------------------
@@ -643,7 +780,9 @@ export class Engine implements ContainerEngine {
     }
     // A foreground `run` deletes its runtime container when it ends; only an unclean end leaves one behind.
     const raw = JSON.parse(await readFile(`${dir}/state.json`, 'utf8').catch(() => '{}')) as Partial<MonitorState>;
-    const clean = (raw.status === 'exited' || raw.status === 'created') && !raw.monitorPid;
+    if (raw.proxyPid) killQuietly(raw.proxyPid);
+    // Under conmon the exit command deletes the runtime's container, possibly not yet: delete it here too.
+    const clean = (raw.status === 'exited' || raw.status === 'created') && !raw.monitorPid && raw.monitor !== 'conmon';
     const rt = clean ? undefined : await this.#runtime(rec.runtime).catch(() => undefined);
     if (rt) await runtimeDelete(rt, id).catch(() => undefined);
     if (rec.network.netns) await teardownEndpoint(id, rec.network.netns, rec.network.mode === 'bridge');
@@ -733,7 +872,8 @@ export class Engine implements ContainerEngine {
         ports: running ? s.ports.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol, hostIp: p.hostIp, hostPort: p.hostPort })) : [],
       },
       rootfs: `${this.containerDir(rec.id)}/rootfs`,
-      logPath: `${this.containerDir(rec.id)}/${rec.id}-json.log`,
+      logPath: logFileOf(this.containerDir(rec.id), rec.id, rec.monitor),
+      logDriver: rec.monitor === 'conmon' ? 'k8s-file' : 'json-file',
     };
   }
 
@@ -747,7 +887,8 @@ export class Engine implements ContainerEngine {
     if (rec === undefined) return undefined;
     const s = { ...emptyState(), ...(raw as Partial<MonitorState> | undefined) };
     // As in readState: a monitor that looks dead may just have written its final state and exited.
-    return { rec: rec as ContainerRecord, s: correctState(s) === s ? s : await this.readState(id) };
+    const settled = correctState(s) === s && !(s.monitor === 'conmon' && s.status === 'running');
+    return { rec: rec as ContainerRecord, s: settled ? s : await this.readState(id) };
   }
 
   async list(options: ListOptions = {}): Promise<ContainerSummary[]> {
@@ -853,7 +994,8 @@ export class Engine implements ContainerEngine {
 
   async *logs(ref: string, options: LogsOptions = {}): AsyncGenerator<LogEntry> {
     const id = await this.resolveId(ref);
-    const path = `${this.containerDir(id)}/${id}-json.log`;
+    const rec = await this.readRecord(id);
+    const path = logFileOf(this.containerDir(id), id, rec.monitor);
     const wantOut = options.stdout ?? true;
     const wantErr = options.stderr ?? true;
     const isLive = async () => {
@@ -868,7 +1010,7 @@ export class Engine implements ContainerEngine {
       ...(options.tail !== undefined ? { tail: options.tail } : {}),
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
     };
-    for await (const e of readJsonLog(path, opts)) {
+    for await (const e of readLogFile(path, rec.monitor === 'conmon' ? new K8sLogDecoder() : jsonLogDecoder, opts)) {
       if ((e.stream === 'stdout' && wantOut) || (e.stream === 'stderr' && wantErr)) yield { stream: e.stream, time: e.time, line: e.log };
     }
   }
@@ -917,6 +1059,7 @@ export class Engine implements ContainerEngine {
   async attach(ref: string, options: AttachOptions = {}): Promise<AttachStreams> {
     const id = await this.resolveId(ref);
     const rec = await this.readRecord(id);
+    if (rec.monitor === 'conmon') return this.#attachConmon(id, rec, options);
     const tty = rec.config.tty;
     const stdout = new PassThrough();
     const stderr = tty ? null : new PassThrough();
@@ -1050,6 +1193,122 @@ export class Engine implements ContainerEngine {
       close() {
         closed = true;
         socket?.destroy();
+        finish();
+      },
+      done,
+    };
+  }
+
+  /**
+   * Attach through conmon's socket (a perl relay, see runtime/conmon.ts). Attached before the start, the
+   * session connects while the container is created but not started (start() in this process calls us), so
+   * no output is lost; a container that ran and ended before we could connect is replayed from its log.
+   */
+  async #attachConmon(id: string, rec: ContainerRecord, options: AttachOptions): Promise<AttachStreams> {
+    const tty = rec.config.tty;
+    const stdout = new PassThrough();
+    const stderr = tty ? null : new PassThrough();
+    const wantOut = options.stdout ?? true;
+    const wantErr = options.stderr ?? true;
+    const wantIn = (options.stdin ?? false) && rec.config.openStdin;
+    const bundle = `${this.containerDir(id)}/bundle`;
+    const initial = await this.readState(id);
+    const fromStart = initial.status === 'created' || initial.status === 'exited';
+    let session: ConmonAttach | undefined;
+    let opening: Promise<boolean> | undefined;
+    let closed = false;
+    const pendingIn: Buffer[] = [];
+    let inEnded = false;
+    const stdin = wantIn
+      ? new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          if (session?.stdin) session.stdin.write(chunk, () => cb());
+          else {
+            pendingIn.push(Buffer.from(chunk));
+            cb();
+          }
+        },
+        final(cb) {
+          inEnded = true;
+          session?.stdin?.end();
+          cb();
+        },
+      })
+      : null;
+    let resolveDone!: () => void;
+    const done = new Promise<void>((r) => (resolveDone = r));
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      stdout.end();
+      stderr?.end();
+      resolveDone();
+    };
+    const write = (stream: 'stdout' | 'stderr', data: Buffer) => {
+      if (tty || stream === 'stdout' ? wantOut : wantErr) (stream === 'stderr' && stderr ? stderr : stdout).write(data);
+    };
+    const open = (): Promise<boolean> => (opening ??= (async () => {
+      if (closed) return false;
+      const a = await openConmonAttach(bundle, { stdin: wantIn, halfClose: wantIn && !tty });
+      if (a === undefined) {
+        opening = undefined;
+        return false;
+      }
+      session = a;
+      a.onData(write);
+      if (a.stdin) {
+        for (const b of pendingIn.splice(0)) a.stdin.write(b);
+        if (inEnded) a.stdin.end();
+      }
+      void a.done.then(finish);
+      return true;
+    })());
+    const waiters = this.#attachWaiters;
+    const waiter = async () => {
+      await open();
+    };
+    if (initial.status === 'created' || initial.status === 'exited') {
+      if (!waiters.has(id)) waiters.set(id, new Set());
+      waiters.get(id)!.add(waiter);
+    }
+    const unregister = () => {
+      const set = waiters.get(id);
+      set?.delete(waiter);
+      if (set?.size === 0) waiters.delete(id);
+    };
+    const connectLoop = async () => {
+      const exitedDeadline = Date.now() + ATTACH_EXITED_GRACE_MS;
+      for (let i = 0; i < 6000 && !closed && session === undefined; i++) {
+        if (!(await stat(`${this.containerDir(id)}/record.json`).then(() => true, () => false))) return finish(); // removed (--rm)
+        const s = await this.readState(id);
+        if (session !== undefined) return;
+        if (s.status === 'running' && (await open())) return;
+        if (s.status === 'exited' && s.finishedAt === initial.finishedAt && Date.now() > exitedDeadline) return finish();
+        if (s.status === 'exited' && !fromStart) return finish();
+        if (s.status === 'created' && s.error && s.finishedAt !== initial.finishedAt) return finish(); // start failed
+        if (s.status === 'exited' && s.finishedAt !== initial.finishedAt) {
+          // It ran and ended before we could connect: replay this run's output from the log.
+          for await (const e of this.logs(id, { since: Date.parse(s.startedAt) / 1000 - 0.001 })) write(e.stream, e.line);
+          return finish();
+        }
+        await sleep(i < 200 ? 5 : 50);
+      }
+      if (session === undefined) finish();
+    };
+    if (options.logs) {
+      for await (const e of this.logs(id)) write(e.stream, e.line);
+    }
+    void connectLoop().finally(unregister);
+    this.#event('attach', id, { name: rec.name, image: rec.imageRef });
+    return {
+      tty,
+      stdin,
+      stdout,
+      stderr,
+      close() {
+        closed = true;
+        session?.close();
         finish();
       },
       done,
@@ -1402,6 +1661,16 @@ async function spawnMonitor(dir: string): Promise<PendingMonitor> {
     },
   };
 }
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    /* gone already */
+  }
+}
+
+const CONMON_EXIT_MAIN = fileURLToPath(new URL('../runtime/conmon-exit-main.js', import.meta.url));
 
 /** Keep the per-container monitor small: tiny heaps, no background compiler threads. */
 export const MONITOR_NODE_FLAGS = ['--max-old-space-size=32', '--max-semi-space-size=1', '--v8-pool-size=0'];

@@ -17,6 +17,12 @@ export async function beforeStart(dir: string): Promise<void> {
   await engine.ensureNetwork(record);
 }
 
+/** Called by conmon's exit command (runtime/conmon-exit-main.ts) to apply a restart policy. */
+export async function restartAfterExit(dir: string): Promise<void> {
+  const { engine, record } = open(dir);
+  await engine.restartAfterExit(record.id);
+}
+
 /** Called once monitor-main gave a foreground `run --rm` its moment to remove the container itself. */
 export async function onAutoRemove(dir: string): Promise<void> {
   if (!existsSync(`${dir}/record.json`) || existsSync(`${dir}/removing`)) return;

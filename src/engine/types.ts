@@ -173,6 +173,8 @@ export interface ContainerInfo {
   };
   readonly rootfs: string;
   readonly logPath: string;
+  /** The on-disk format of logPath: json-file (Node monitor) or k8s-file (conmon). */
+  readonly logDriver?: 'json-file' | 'k8s-file';
 }
 
 /** One row of `list` (docker ps). */
@@ -347,4 +349,9 @@ export interface EngineOptions {
   readonly defaultPublishIp?: string;
   /** Sink for human notes (runtime fallbacks, SELinux skipped …). @default ignore */
   readonly onNote?: (note: string) => void;
+  /**
+   * The per-container monitor of containers created from now on: conmon (~0.5 MiB, Debian package "conmon")
+   * or berth's Node monitor. @default $BERTH_MONITOR, else conmon when installed, else node
+   */
+  readonly monitor?: 'node' | 'conmon';
 }

@@ -10,3 +10,5 @@ export * from './network.js';
 export * from './user.js';
 export * from './host.js';
 export * from './console.js';
+export * from './conmon.js';
+export * from './conmon-exit.js';

@@ -98,8 +98,25 @@ function keep(e: JsonLogEntry, o: ReadLogOptions): boolean {
   return true;
 }
 
+/** Turns a log file's lines into entries (stateful: a format may join several lines into one entry). */
+export interface LogDecoder {
+  line(raw: Buffer): JsonLogEntry | undefined;
+  /** Entries held back waiting for more lines (called at the end of the data, and when following goes idle). */
+  flush(): JsonLogEntry[];
+}
+
+export const jsonLogDecoder: LogDecoder = {
+  line: (raw) => decodeJsonLogLine(raw.toString('utf8')),
+  flush: () => [],
+};
+
 /** Reads a json-file log: filters, tail, and follow (until `isLive()` turns false and the file is drained). */
-export async function* readJsonLog(path: string, options: ReadLogOptions = {}): AsyncGenerator<JsonLogEntry> {
+export function readJsonLog(path: string, options: ReadLogOptions = {}): AsyncGenerator<JsonLogEntry> {
+  return readLogFile(path, jsonLogDecoder, options);
+}
+
+/** Reads a line-based log file with `decoder`: filters, tail, and follow (as readJsonLog). */
+export async function* readLogFile(path: string, decoder: LogDecoder, options: ReadLogOptions = {}): AsyncGenerator<JsonLogEntry> {
   let size: number;
   try {
     size = (await stat(path)).size;
@@ -110,20 +127,24 @@ export async function* readJsonLog(path: string, options: ReadLogOptions = {}): 
   let offset = 0;
   if (size > 0) {
     const entries: JsonLogEntry[] = [];
-    let carry = '';
-    for await (const chunk of createReadStream(path, { start: 0, end: size - 1, encoding: 'utf8' })) {
-      const text = carry + (chunk as string);
-      const lines = text.split('\n');
-      carry = lines.pop() ?? '';
-      for (const l of lines) {
-        const e = decodeJsonLogLine(l);
-        if (e && keep(e, options)) {
-          entries.push(e);
-          if (options.tail !== undefined && entries.length > options.tail) entries.shift();
-        }
+    const add = (e: JsonLogEntry | undefined) => {
+      if (e && keep(e, options)) {
+        entries.push(e);
+        if (options.tail !== undefined && entries.length > options.tail) entries.shift();
       }
+    };
+    let carry: Buffer = Buffer.alloc(0);
+    for await (const chunk of createReadStream(path, { start: 0, end: size - 1 })) {
+      let buf = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+      let nl: number;
+      while ((nl = buf.indexOf(0x0a)) >= 0) {
+        add(decoder.line(buf.subarray(0, nl)));
+        buf = buf.subarray(nl + 1);
+      }
+      carry = Buffer.from(buf);
     }
-    offset = size - Buffer.byteLength(carry);
+    for (const e of decoder.flush()) add(e);
+    offset = size - carry.length;
     const start = options.tail !== undefined ? Math.max(0, entries.length - options.tail) : 0;
     for (let i = start; i < entries.length; i++) yield entries[i]!;
   }
@@ -150,12 +171,13 @@ export async function* readJsonLog(path: string, options: ReadLogOptions = {}): 
       }
       let nl: number;
       while ((nl = carry.indexOf(0x0a)) >= 0) {
-        const e = decodeJsonLogLine(carry.subarray(0, nl).toString('utf8'));
+        const e = decoder.line(carry.subarray(0, nl));
         carry = carry.subarray(nl + 1);
         if (e && keep(e, options)) yield e;
       }
       continue;
     }
+    for (const e of decoder.flush()) if (keep(e, options)) yield e;
     if (options.isLive && !(await options.isLive())) {
       // One last look: the writer may have appended between the stat and the liveness check.
       if (((await stat(path).catch(() => ({ size: 0 }))).size) > offset) continue;

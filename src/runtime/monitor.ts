@@ -63,6 +63,12 @@ export interface MonitorState {
   manuallyStopped: boolean;
   oomKilled: boolean;
   ports: ProxySpec[];
+  /** Which monitor runs this container (absent in states written before conmon: node). */
+  monitor?: 'node' | 'conmon';
+  /** conmon only: the userland proxy process of published ports (0: none). */
+  proxyPid?: number;
+  /** conmon only: the last restart delay (doubles while restarts come quickly, as the Node monitor's). */
+  restartBackoffMs?: number;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

@@ -1,0 +1,351 @@
+/**
+ * conmon as the per-container monitor (podman's, Debian package "conmon"): a ~0.5 MiB C process instead of a
+ * ~14 MiB Node one. conmon runs `RUNTIME create`, reports the container pid over its sync pipe, then (after
+ * the engine ran `RUNTIME start`) copies the container's stdio to a k8s-file log and to attach clients on a
+ * SOCK_SEQPACKET socket, reaps the container, writes an exit file (`--exit-dir`) and runs an exit command:
+ * our conmon-exit-main.ts, a short-lived process that records the exit and applies the restart policy.
+ *
+ * Facts from conmon 2.1.6's source (src/conmon.c, conn_sock.c, ctr_logging.c):
+ * - the process we spawn forks; the child (setsid, subreaper) is the monitor and the parent writes its pid
+ *   to `--conmon-pidfile`, then exits. The sync pipe (`_OCI_SYNCPIPE`) gets `{"data": PID}\n` after a
+ *   successful create, `{"data": -1, "message": "…"}\n` after a failed one.
+ * - attach socket (`--full-attach`: `BUNDLE/attach`): output packets are `[stream id][bytes]`, 2 = stdout,
+ *   3 = stderr; input packets are raw stdin bytes (at most 32767 bytes each). A client's EOF closes the
+ *   container's stdin unless `--leave-stdin-open`, and the client keeps receiving output. At the exit conmon
+ *   drains the container's output, then closes every attach connection.
+ * - the exit file `EXIT_DIR/ID` holds the exit code (128+N after signal N), written by rename; the exit
+ *   command runs after it, and conmon waits for the exit command before it exits itself.
+ * - k8s-file lines: `2026-11-27T12:00:00.123456789+00:00 stdout F text\n` (F: the text ends a line, its
+ *   newline is the line's own) or `… P text\n` (P: a fragment; the newline was added).
+ *
+ * Node's net module cannot open a SOCK_SEQPACKET socket: attach sessions go through a tiny perl relay
+ * (perl is Essential in Debian; its Socket module has SOCK_SEQPACKET) that frames the packets for us.
+ * Spawned with child_process directly (not core/exec): conmon and the relay are long-lived and streamed.
+ */
+import { spawn } from 'node:child_process';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { which } from '../core/index.js';
+import { HYBRID_CONTROLLERS_FILE, type RuntimeCommand } from './oci-runtime.js';
+import { formatNanoTime, type JsonLogEntry, type LogDecoder, type LogStream } from './json-log.js';
+import type { ProxySpec } from './port-proxy.js';
+
+export type MonitorKind = 'node' | 'conmon';
+
+let conmonPath: Promise<string | undefined> | undefined;
+/** Absolute path of conmon, or undefined when it is not installed. */
+export function findConmon(): Promise<string | undefined> {
+  return (conmonPath ??= which('conmon'));
+}
+
+/**
+ * An executable conmon can run as its `-r` runtime. crun on a hybrid cgroup host needs the private mount
+ * namespace wrapper (oci-runtime.ts): written once as a small script under the runtime state directory.
+ */
+export async function runtimeExecutable(rt: RuntimeCommand): Promise<string> {
+  if (rt.wrapper.length === 0) return rt.binary;
+  const base = rt.stateRoot.slice(0, rt.stateRoot.lastIndexOf('/'));
+  const script = `${base}/${rt.name}-hybrid`;
+  const text = `#!/bin/sh\n# berth: ${rt.name} in a private mount namespace where ${HYBRID_CONTROLLERS_FILE} is empty (see oci-runtime.ts)\n` +
+    `exec unshare -m --propagation private sh -c 'mount --bind /dev/null ${HYBRID_CONTROLLERS_FILE} && exec "$@"' sh ${rt.binary} "$@"\n`;
+  if ((await readFile(script, 'utf8').catch(() => '')) !== text) {
+    await mkdir(base, { recursive: true });
+    const tmp = `${script}.tmp-${process.pid}`;
+    await writeFile(tmp, text);
+    await chmod(tmp, 0o755);
+    const { rename } = await import('node:fs/promises');
+    await rename(tmp, script);
+  }
+  return script;
+}
+
+export interface ConmonOptions {
+  readonly conmon: string;
+  readonly id: string;
+  readonly name: string;
+  readonly runtime: RuntimeCommand;
+  readonly bundle: string;
+  /** Volatile per-container directory: pid files, the exit file. */
+  readonly runDir: string;
+  readonly logPath: string;
+  readonly tty: boolean;
+  readonly openStdin: boolean;
+  readonly stdinOnce: boolean;
+  /** argv of the exit command (absolute program path first). */
+  readonly exitCommand: readonly string[];
+  /** Where conmon's own diagnostics go (an open fd), e.g. the container's monitor.log. */
+  readonly logFd: number;
+}
+
+export const CONMON_PID_FILE = 'monitor.pid';
+
+export function exitFilePath(runDir: string, id: string): string {
+  return `${runDir}/${id}`;
+}
+
+/** Exit code and time of the container's last exit, from conmon's exit file (undefined: none). */
+export async function readExitFile(runDir: string, id: string): Promise<{ code: number; finishedNs: bigint } | undefined> {
+  const path = exitFilePath(runDir, id);
+  try {
+    const [text, st] = await Promise.all([readFile(path, 'utf8'), stat(path, { bigint: true })]);
+    const code = Number.parseInt(text.trim(), 10);
+    return { code: Number.isFinite(code) && code >= 0 ? code : 255, finishedNs: st.mtimeNs };
+  } catch {
+    return undefined;
+  }
+}
+
+export async function conmonArgv(o: ConmonOptions): Promise<string[]> {
+  const exe = await runtimeExecutable(o.runtime);
+  const [exitProgram, ...exitArgs] = o.exitCommand;
+  return [
+    o.conmon, '--api-version', '1', '-c', o.id, '-u', o.id, '-n', o.name, '-r', exe, '-b', o.bundle,
+    '-p', `${o.runDir}/pid`, '-P', `${o.runDir}/${CONMON_PID_FILE}`, '-l', `k8s-file:${o.logPath}`,
+    '--exit-dir', o.runDir, '--full-attach', '--socket-dir-path', o.runDir, '--log-level', 'error',
+    '--runtime-arg', '--root', '--runtime-arg', o.runtime.stateRoot,
+    ...(o.tty ? ['-t'] : []), ...(o.openStdin ? ['-i'] : []), ...(o.openStdin && !o.stdinOnce ? ['--leave-stdin-open'] : []),
+    '--exit-command', exitProgram!, ...exitArgs.flatMap((a) => ['--exit-command-arg', a]),
+  ];
+}
+
+/**
+ * Starts conmon, which creates the container (not started yet). Resolves with the container's pid and
+ * conmon's, or with the runtime's error.
+ */
+export async function spawnConmon(o: ConmonOptions, env: NodeJS.ProcessEnv): Promise<{ pid: number; monitorPid: number } | { error: string }> {
+  const argv = await conmonArgv(o);
+  await mkdir(o.runDir, { recursive: true });
+  const child = spawn(argv[0]!, argv.slice(1), {
+    detached: true,
+    stdio: ['ignore', o.logFd, o.logFd, 'pipe'],
+    cwd: o.bundle,
+    env: { ...env, _OCI_SYNCPIPE: '3' },
+  });
+  const pipe = child.stdio[3] as Readable;
+  const firstExit = new Promise<number>((resolve) => {
+    child.on('exit', (code) => resolve(code ?? 255));
+    child.on('error', () => resolve(127));
+  });
+  let text = '';
+  const line = await new Promise<string>((resolve) => {
+    const timer = setTimeout(() => resolve('{"data": -1, "message": "conmon did not report within 60 s"}'), 60_000);
+    pipe.on('data', (d: Buffer) => {
+      text += d.toString('utf8');
+      if (text.includes('\n')) {
+        clearTimeout(timer);
+        resolve(text.slice(0, text.indexOf('\n')));
+      }
+    });
+    pipe.on('close', () => {
+      clearTimeout(timer);
+      resolve(text || '{"data": -1, "message": "conmon exited before reporting"}');
+    });
+    pipe.on('error', () => undefined);
+  });
+  pipe.destroy();
+  child.unref();
+  let msg: { data?: number; message?: string };
+  try {
+    msg = JSON.parse(line) as { data?: number; message?: string };
+  } catch {
+    return { error: `conmon: ${line}` };
+  }
+  if (typeof msg.data !== 'number' || msg.data <= 0) return { error: (msg.message ?? `conmon reported ${line}`).trim() };
+  await firstExit; // the pid file is written before conmon's first process exits
+  const monitorPid = Number.parseInt(await readFile(`${o.runDir}/${CONMON_PID_FILE}`, 'utf8').catch(() => ''), 10) || 0;
+  return { pid: msg.data, monitorPid };
+}
+
+// ---- port proxy -----------------------------------------------------------------------------------
+
+const PROXY_MAIN = fileURLToPath(new URL('./proxy-main.js', import.meta.url));
+
+/**
+ * Starts the userland proxy process of a container that publishes ports (proxy-main.ts), detached so that
+ * it outlives the engine. Resolves once it listens, with the ports it bound.
+ */
+export async function spawnPortProxy(specs: readonly ProxySpec[], conmonPidFile: string, env: NodeJS.ProcessEnv, nodeFlags: readonly string[]): Promise<{ pid: number; ports: ProxySpec[] } | { error: string }> {
+  const child = spawn(process.execPath, [...nodeFlags, PROXY_MAIN, JSON.stringify(specs), conmonPidFile], {
+    detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'], cwd: '/', env,
+  });
+  const pipe = child.stdio[3] as Readable;
+  let text = '';
+  const line = await new Promise<string>((resolve) => {
+    const timer = setTimeout(() => resolve('{"error":"the port proxy did not report within 60 s"}'), 60_000);
+    pipe.on('data', (d: Buffer) => {
+      text += d.toString('utf8');
+      if (text.includes('\n')) {
+        clearTimeout(timer);
+        resolve(text.slice(0, text.indexOf('\n')));
+      }
+    });
+    pipe.on('close', () => {
+      clearTimeout(timer);
+      resolve(text || '{"error":"the port proxy exited before reporting"}');
+    });
+    pipe.on('error', () => undefined);
+  });
+  pipe.destroy();
+  child.unref();
+  const msg = JSON.parse(line) as { ports?: ProxySpec[]; error?: string };
+  if (msg.ports === undefined) {
+    if (child.pid) process.kill(child.pid, 'SIGKILL');
+    return { error: msg.error ?? 'port proxy failed' };
+  }
+  return { pid: child.pid ?? 0, ports: msg.ports };
+}
+
+// ---- k8s-file -------------------------------------------------------------------------------------
+
+const K8S_LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d) (stdout|stderr) ([PF]) /;
+
+/** One k8s-file line: time (epoch ns), stream, whether it ends a line, and the text (newline excluded). */
+export function decodeK8sLine(line: Buffer): { timeNs: bigint; stream: LogStream; full: boolean; text: Buffer } | undefined {
+  const head = line.subarray(0, 64).toString('latin1');
+  const m = K8S_LINE.exec(head);
+  if (m === null) return undefined;
+  const secMs = Date.parse(`${m[1]}${m[3]}`);
+  if (Number.isNaN(secMs)) return undefined;
+  const frac = BigInt((m[2] ?? '').padEnd(9, '0'));
+  return { timeNs: BigInt(secMs) * 1_000_000n + frac, stream: m[4] as LogStream, full: m[5] === 'F', text: line.subarray(m[0].length) };
+}
+
+/**
+ * Turns k8s-file lines into json-file-like entries: a full line carries its newline again, and P fragments
+ * are joined to the line they belong to (conmon cuts wherever a read ended; docker only at 16 KiB), with the
+ * time of the first fragment. A fragment with nothing after it (output without a final newline) comes out
+ * at `flush()`.
+ */
+export class K8sLogDecoder implements LogDecoder {
+  readonly #pending = new Map<LogStream, { timeNs: bigint; parts: Buffer[] }>();
+
+  line(raw: Buffer): JsonLogEntry | undefined {
+    const d = decodeK8sLine(raw);
+    if (d === undefined) return undefined;
+    const p = this.#pending.get(d.stream);
+    if (!d.full) {
+      if (p) p.parts.push(d.text);
+      else this.#pending.set(d.stream, { timeNs: d.timeNs, parts: [Buffer.from(d.text)] });
+      return undefined;
+    }
+    this.#pending.delete(d.stream);
+    const parts = p ? [...p.parts, d.text, NL] : [d.text, NL];
+    return { stream: d.stream, time: formatNanoTime(p?.timeNs ?? d.timeNs), log: Buffer.concat(parts) };
+  }
+
+  flush(): JsonLogEntry[] {
+    const out = [...this.#pending.entries()].map(([stream, p]) => ({ stream, time: formatNanoTime(p.timeNs), log: Buffer.concat(p.parts) }));
+    this.#pending.clear();
+    return out.sort((a, b) => a.time.localeCompare(b.time));
+  }
+}
+
+const NL = Buffer.from('\n');
+
+// ---- attach relay ---------------------------------------------------------------------------------
+
+/**
+ * perl: connect to BUNDLE/attach (relative, so any path length works), write "R", then copy packets out
+ * as [stream id][uint32 BE length][bytes] and stdin in (as packets of at most 8 KiB). With half-close,
+ * stdin's end is passed on as shutdown(SHUT_WR), which makes conmon close the container's stdin.
+ */
+const RELAY = String.raw`
+use strict; use warnings; use Socket;
+my ($dir, $want_in, $half) = @ARGV;
+$SIG{PIPE} = 'IGNORE';
+chdir $dir or exit 2;
+socket(my $s, AF_UNIX, SOCK_SEQPACKET, 0) or exit 3;
+connect($s, pack_sockaddr_un('attach')) or exit 4;
+syswrite(STDOUT, 'R') or exit 5;
+my $in = $want_in ? 1 : 0;
+while (1) {
+  my $rin = '';
+  vec($rin, fileno($s), 1) = 1;
+  vec($rin, 0, 1) = 1 if $in;
+  my $n = select(my $rout = $rin, undef, undef, undef);
+  next if $n < 0;
+  if ($in && vec($rout, 0, 1)) {
+    my $r = sysread(STDIN, my $buf, 8192);
+    if (!$r) { $in = 0; shutdown($s, 1) if $half; }
+    else { defined(send($s, $buf, 0)) or $in = 0; }
+  }
+  if (vec($rout, fileno($s), 1)) {
+    my $ok = recv($s, my $pkt, 65536, 0);
+    last if !defined($ok) || length($pkt) == 0;
+    my $w = pack('CN', ord($pkt), length($pkt) - 1) . substr($pkt, 1);
+    while (length $w) { my $c = syswrite(STDOUT, $w); exit 0 if !defined $c; substr($w, 0, $c) = ''; }
+  }
+}
+`;
+
+export interface ConmonAttach {
+  /** Output in order, as (stream, bytes). Ends when conmon closes the session (the container exited). */
+  onData(fn: (stream: LogStream, data: Buffer) => void): void;
+  /** Resolves when the session ended (conmon closed it, or close()). */
+  readonly done: Promise<void>;
+  /** Container stdin (when asked for); end() passes the end of input on when half-closing. */
+  readonly stdin: Writable | null;
+  close(): void;
+}
+
+/**
+ * Opens an attach session on conmon's socket in `bundle`. Resolves once connected (conmon now copies
+ * output to it), or with undefined when there is no socket to connect to.
+ */
+export async function openConmonAttach(bundle: string, options: { stdin: boolean; halfClose: boolean }): Promise<ConmonAttach | undefined> {
+  const child = spawn('perl', ['-e', RELAY, bundle, options.stdin ? '1' : '0', options.halfClose ? '1' : '0'], {
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'ignore'],
+  });
+  child.stdin?.on('error', () => undefined);
+  const out = child.stdout!;
+  let listener: ((stream: LogStream, data: Buffer) => void) | undefined;
+  const queued: Array<[LogStream, Buffer]> = [];
+  let buf: Buffer = Buffer.alloc(0);
+  let ready = false;
+  let resolveReady!: (ok: boolean) => void;
+  const readyP = new Promise<boolean>((r) => (resolveReady = r));
+  const done = new Promise<void>((resolve) => {
+    child.on('close', () => {
+      resolveReady(false);
+      resolve();
+    });
+    child.on('error', () => {
+      resolveReady(false);
+      resolve();
+    });
+  });
+  out.on('data', (d: Buffer) => {
+    buf = buf.length ? Buffer.concat([buf, d]) : d;
+    if (!ready) {
+      if (buf.length < 1) return;
+      ready = true;
+      buf = buf.subarray(1);
+      resolveReady(true);
+    }
+    while (buf.length >= 5) {
+      const len = buf.readUInt32BE(1);
+      if (buf.length < 5 + len) break;
+      const stream: LogStream = buf[0] === 3 ? 'stderr' : 'stdout';
+      const payload = Buffer.from(buf.subarray(5, 5 + len));
+      buf = buf.subarray(5 + len);
+      if (listener) listener(stream, payload);
+      else queued.push([stream, payload]);
+    }
+  });
+  if (!(await readyP)) {
+    child.kill('SIGKILL');
+    return undefined;
+  }
+  return {
+    onData(fn) {
+      listener = fn;
+      for (const [s, b] of queued.splice(0)) fn(s, b);
+    },
+    done,
+    stdin: child.stdin ?? null,
+    close() {
+      child.kill('SIGKILL');
+    },
+  };
+}
