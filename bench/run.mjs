@@ -2,7 +2,7 @@
 // Container start benchmark: `berth run --rm IMG true` against `podman run --rm IMG true` and raw `crun run` /
 // `runc run` of an equivalent bundle; a detached start + forced remove cycle; idle memory per running container.
 // Runs are alternated A/B/… per iteration; medians reported with min–max. Root only (namespaces, cgroups).
-//   node bench/run.mjs [--n 15] [--skip-podman]
+//   node bench/run.mjs [--n 15] [--skip-podman]      (BERTH_MONITOR=node|conmon picks berth's monitor)
 // Everything lives under a temp dir; a private bridge with a random suffix; podman gets its own --root/--runroot.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -113,7 +113,8 @@ await new Promise((r) => setTimeout(r, 1500));
 const mem = [];
 for (const id of ids) {
   const st = JSON.parse(readFileSync(join(env.BERTH_ROOT, 'containers', id, 'state.json'), 'utf8'));
-  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(st.monitorPid)]).toString().trim().split(/\s+/).map(Number);
+  // The Node monitor parents a foreground `crun run`; conmon parents the container process itself (not counted twice).
+  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(st.monitorPid)]).toString().trim().split(/\s+/).map(Number).filter((p) => p > 0 && p !== st.pid);
   const m = pss(st.monitorPid);
   const rt = children.map(pss).reduce((a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss }), { rss: 0, pss: 0 });
   const c = pss(st.pid);
@@ -123,7 +124,7 @@ timed([...berthBin, 'rm', '-f', ...ids]);
 const avg = (f) => mem.reduce((a, x) => a + f(x), 0) / mem.length / 1024;
 
 const lines = [];
-lines.push(`n=${N} per case, alternated; medians (min–max), wall-clock ms; load average at end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+lines.push(`monitor: ${process.env.BERTH_MONITOR ?? 'default'}; n=${N} per case, alternated; medians (min–max), wall-clock ms; load average at end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 lines.push('');
 lines.push('| case | median ms | min – max |');
 lines.push('|---|---|---|');

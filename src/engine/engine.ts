@@ -23,7 +23,7 @@ import {
   parseSubnet, releaseAddress, resolveRuntime, resolveUser, runtimeDelete, runtimeKill, runtimePs, runtimeState,
   selinuxEnabled, setupEndpoint, STOP_REQUESTED, teardownEndpoint, ZERO_TIME, openTerminal, resizeTerminal, type MonitorConfig, type MonitorState,
   type OciMount, type RuntimeCommand, type SeccompProfileFile, type SpecInput,
-  CONMON_PID_FILE, EXIT_CLAIM, findConmon, jsonLogDecoder, K8sLogDecoder, openConmonAttach, readExitFile, readLogFile, recordConmonExit,
+  CONMON_PID_FILE, EXIT_CLAIM, EXIT_DONE, findConmon, jsonLogDecoder, K8sLogDecoder, openConmonAttach, readExitFile, readLogFile, recordConmonExit,
   runtimeArgv, spawnConmon, spawnPortProxy, formatNanoTime, type ConmonAttach, type ConmonExitConfig, type MonitorKind, type ProxySpec,
 } from '../runtime/index.js';
 import { exec } from '../core/index.js';
@@ -546,7 +546,7 @@ export class Engine implements ContainerEngine {
     // that ran before is checked; a never-started one (`created`) cannot have runtime state.
     if (rec.monitor === 'conmon') {
       // The previous run's exit command may still be at work (conmon waits for it): let it finish first.
-      if (state.monitorPid && state.monitor === 'conmon') await this.#waitMonitorGone(id, 10_000);
+      if (state.monitorPid && state.monitor === 'conmon') await this.#waitMonitorGone(id, 10_000, true);
       if (state.status !== 'created' && (await runtimeState(rt, id))) await runtimeDelete(rt, id);
       await this.#startConmon(rec, rt, false);
       return true;
@@ -617,7 +617,7 @@ export class Engine implements ContainerEngine {
     await this.ensureNetwork(rec);
     const bundle = await this.#buildBundle(rec, rootfs);
     await mkdir(runDir, { recursive: true });
-    await Promise.all([id, EXIT_CLAIM, 'pid', CONMON_PID_FILE].map((f) => rm(`${runDir}/${f}`, { force: true })));
+    await Promise.all([id, EXIT_CLAIM, EXIT_DONE, 'pid', CONMON_PID_FILE].map((f) => rm(`${runDir}/${f}`, { force: true })));
     const prev = await this.#readStateFile(id);
     const attributes = { name: rec.name, image: rec.imageRef, ...rec.config.labels };
     const fail = async (message: string, proxyPid: number) => {
@@ -661,7 +661,7 @@ export class Engine implements ContainerEngine {
     // Attach sessions waiting for this start connect now: the process has not run yet, so none of its output
     // is lost (bounded: a session that cannot connect does not hold the start).
     const waiters = [...(this.#attachWaiters.get(id) ?? [])];
-    if (waiters.length > 0) await Promise.race([Promise.all(waiters.map((w) => w())), sleep(5000)]);
+    if (waiters.length > 0) await Promise.race([Promise.all(waiters.map((w) => w())), sleep(5000, undefined, { ref: false })]);
     await this.#writeState(id, {
       ...prev, status: 'running', pid: created.pid, exitCode: 0, error: '', startedAt: nowRfc3339(), finishedAt: prev.finishedAt,
       monitorPid: created.monitorPid, manuallyStopped: false, oomKilled: false, ports, monitor: 'conmon', proxyPid,
@@ -740,11 +740,21 @@ export class Engine implements ContainerEngine {
     this.#event('restart', id, { name: rec.name, image: rec.imageRef });
   }
 
-  async #waitMonitorGone(id: string, timeoutMs: number): Promise<void> {
+  /**
+   * Waits for the monitor to be done with the last run. A Node monitor exits then. conmon lives until its
+   * exit command finished, which includes --rm and restart work: `forStart` waits until the exit command
+   * has deleted the runtime's container (a new run must not race that); otherwise a recorded exit is enough
+   * (removal deletes the runtime's container itself).
+   */
+  async #waitMonitorGone(id: string, timeoutMs: number, forStart = false): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (let i = 0; i < 10000 && Date.now() < deadline; i++) {
       const raw = JSON.parse(await readFile(`${this.containerDir(id)}/state.json`, 'utf8').catch(() => '{}')) as Partial<MonitorState>;
       if (!raw.monitorPid || !isAlive(raw.monitorPid)) return;
+      if (raw.monitor === 'conmon') {
+        if (!forStart && raw.status !== 'running' && raw.status !== 'restarting') return;
+        if (forStart && (await stat(`${this.runDir(id)}/${EXIT_DONE}`).then(() => true, () => false))) return;
+      }
       await sleep(10);
     }
   }

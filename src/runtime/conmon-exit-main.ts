@@ -6,10 +6,10 @@
  * conmon pid in state.json stays alive until the exit is fully handled.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exec, writeFileAtomic } from '../core/index.js';
-import { recordConmonExit, type ConmonExitConfig } from './conmon-exit.js';
+import { EXIT_DONE, recordConmonExit, type ConmonExitConfig } from './conmon-exit.js';
 import { emptyState, nowRfc3339, STOP_REQUESTED, type MonitorState } from './monitor.js';
 import { runtimeArgv, type RuntimeCommand } from './oci-runtime.js';
 
@@ -46,6 +46,7 @@ async function main(dir: string): Promise<number> {
     }
   }
   await exec(runtimeArgv(c.runtime, 'delete', '--force', c.id), { check: false }).catch(() => undefined);
+  await writeFile(`${c.runDir}/${EXIT_DONE}`, '').catch(() => undefined);
   let hooks: Promise<HooksModule> | undefined;
   const load = () => (hooks ??= import(c.hooksModule) as Promise<HooksModule>);
   if (s.status === 'restarting') {

@@ -23,6 +23,8 @@ export interface ConmonExitConfig {
 }
 
 export const EXIT_CLAIM = 'exit-claimed';
+/** Written by the exit command once the runtime's container is deleted (a new run may start). */
+export const EXIT_DONE = 'exit-done';
 
 async function readState(dir: string): Promise<MonitorState> {
   try {

@@ -187,7 +187,9 @@ export function toContainerInspectJson(c: ContainerInfo): Record<string, unknown
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: null,
-    HostConfig: { ...toHostConfigJson(c.hostConfig), Runtime: c.runtime },
+    HostConfig: { ...toHostConfigJson(c.hostConfig), Runtime: c.runtime, // conmon's k8s-file is not a driver docker's schema knows: it is reported as "local" (docker's own
+    // format, read through the logs endpoint), which is what it is to a Docker client; LogPath names the file.
+    LogConfig: { Type: c.logDriver === 'k8s-file' ? 'local' : 'json-file', Config: {} } },
     GraphDriver: { Name: 'overlay2', Data: { MergedDir: c.rootfs } },
     Mounts: c.mounts.map(mountJson),
     Config: {

@@ -86,6 +86,7 @@ export function dockerInspect(info: ContainerInfo): Record<string, unknown> {
       PortBindings: Object.fromEntries((h.portBindings ?? []).map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp, HostPort: p.hostPort ? String(p.hostPort) : '' }]])),
       RestartPolicy: { Name: h.restartPolicy?.name ?? 'no', MaximumRetryCount: h.restartPolicy?.maximumRetryCount ?? 0 },
       AutoRemove: h.autoRemove ?? false,
+      LogConfig: { Type: info.logDriver ?? 'json-file', Config: {} },
       CapAdd: h.capAdd ?? null,
       CapDrop: h.capDrop ?? null,
       Privileged: h.privileged ?? false,
