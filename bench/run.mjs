@@ -2,7 +2,9 @@
 // Container start benchmark: `berth run --rm IMG true` against `podman run --rm IMG true` and raw `crun run` /
 // `runc run` of an equivalent bundle; a detached start + forced remove cycle; idle memory per running container.
 // Runs are alternated A/B/… per iteration; medians reported with min–max. Root only (namespaces, cgroups).
-//   node bench/run.mjs [--n 15] [--skip-podman]      (BERTH_MONITOR=node|conmon picks berth's monitor)
+//   node bench/run.mjs [--n 15] [--skip-podman] [--both-monitors]
+// BERTH_MONITOR=node|conmon picks berth's monitor; --both-monitors adds the Node monitor's cases (and idle
+// memory) next to the default's, alternated in the same rounds.
 // Everything lives under a temp dir; a private bridge with a random suffix; podman gets its own --root/--runroot.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -14,6 +16,7 @@ const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const dist = process.env.BERTH_DIST ?? join(root, 'dist');
 const args = process.argv.slice(2);
 const N = Number(args[args.indexOf('--n') + 1] || 15) || 15;
+const bothMonitors = args.includes('--both-monitors');
 const skipPodman = args.includes('--skip-podman') || spawnSync('which', ['podman']).status !== 0;
 if (process.getuid() !== 0) {
   console.error('bench/run.mjs needs root');
@@ -57,6 +60,7 @@ writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
 const hybrid = existsSync('/sys/fs/cgroup/unified/cgroup.controllers') && readFileSync('/sys/fs/cgroup/unified/cgroup.controllers', 'utf8').trim() !== '';
 const wrap = hybrid ? ['unshare', '-m', 'sh', '-c', 'mount --bind /dev/null /sys/fs/cgroup/unified/cgroup.controllers && exec "$@"', 'sh'] : [];
 
+const nodeEnv = { ...env, BERTH_MONITOR: 'node' };
 function timed(argv, options = {}) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'], ...options });
@@ -80,6 +84,15 @@ const cases = {
     return a.ms + timed([...berthBin, 'rm', '-f', a.out.trim()]).ms;
   },
 };
+if (bothMonitors) {
+  Object.assign(cases, {
+    'berth run --rm --network none [node monitor]': () => timed([...berthBin, 'run', '--rm', '--network', 'none', IMG, 'true'], { env: nodeEnv }).ms,
+    'berth run -d + rm -f cycle (none) [node monitor]': () => {
+      const a = timed([...berthBin, 'run', '-d', '--network', 'none', IMG, 'sleep', '1000'], { env: nodeEnv });
+      return a.ms + timed([...berthBin, 'rm', '-f', a.out.trim()], { env: nodeEnv }).ms;
+    },
+  });
+}
 if (!skipPodman) {
   Object.assign(cases, {
     'podman run --rm --network none (runc)': () => timed(['podman', ...podmanArgs, 'run', '--rm', '--network', 'none', ...ULIMITS, 'localhost/bench-busybox', 'true']).ms,
@@ -107,21 +120,26 @@ function pss(pid) {
     return { rss: 0, pss: 0 };
   }
 }
-const ids = [];
-for (let i = 0; i < 5; i++) ids.push(timed([...berthBin, 'run', '-d', '--network', 'none', IMG, 'sleep', '1000']).out.trim());
-await new Promise((r) => setTimeout(r, 1500));
-const mem = [];
-for (const id of ids) {
-  const st = JSON.parse(readFileSync(join(env.BERTH_ROOT, 'containers', id, 'state.json'), 'utf8'));
-  // The Node monitor parents a foreground `crun run`; conmon parents the container process itself (not counted twice).
-  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(st.monitorPid)]).toString().trim().split(/\s+/).map(Number).filter((p) => p > 0 && p !== st.pid);
-  const m = pss(st.monitorPid);
-  const rt = children.map(pss).reduce((a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss }), { rss: 0, pss: 0 });
-  const c = pss(st.pid);
-  mem.push({ monitor: m, runtime: rt, container: c });
+async function idleMemory(runEnv) {
+  const ids = [];
+  for (let i = 0; i < 5; i++) ids.push(timed([...berthBin, 'run', '-d', '--network', 'none', IMG, 'sleep', '1000'], { env: runEnv }).out.trim());
+  await new Promise((r) => setTimeout(r, 1500));
+  const mem = [];
+  for (const id of ids) {
+    const st = JSON.parse(readFileSync(join(env.BERTH_ROOT, 'containers', id, 'state.json'), 'utf8'));
+    // The Node monitor parents a foreground `crun run`; conmon parents the container process itself (not counted twice).
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(st.monitorPid)]).toString().trim().split(/\s+/).map(Number).filter((p) => p > 0 && p !== st.pid);
+    const m = pss(st.monitorPid);
+    const rt = children.map(pss).reduce((a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss }), { rss: 0, pss: 0 });
+    const c = pss(st.pid);
+    mem.push({ monitor: m, runtime: rt, container: c });
+  }
+  timed([...berthBin, 'rm', '-f', ...ids], { env: runEnv });
+  return mem;
 }
-timed([...berthBin, 'rm', '-f', ...ids]);
-const avg = (f) => mem.reduce((a, x) => a + f(x), 0) / mem.length / 1024;
+const memories = [[process.env.BERTH_MONITOR ?? 'default', await idleMemory(env)]];
+if (bothMonitors) memories.push(['node', await idleMemory(nodeEnv)]);
+const avgOf = (mem) => (f) => mem.reduce((a, x) => a + f(x), 0) / mem.length / 1024;
 
 const lines = [];
 lines.push(`monitor: ${process.env.BERTH_MONITOR ?? 'default'}; n=${N} per case, alternated; medians (min–max), wall-clock ms; load average at end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
@@ -135,7 +153,14 @@ lines.push(`- berth run --rm (none, runc) / podman run --rm (none, runc): **${ra
 lines.push(`- berth run --rm (none, crun) / raw crun run: **${ratio(get('berth run --rm --network none'), get('raw crun run (hybrid wrapper)'))}×**`);
 lines.push(`- berth run --rm (none, runc) / raw runc run: **${ratio(get('berth run --rm --network none --runtime runc'), get('raw runc run'))}×**`);
 lines.push(`- detached cycle berth (none) / podman (none): **${ratio(get('berth run -d + rm -f cycle (none)'), get('podman run -d + rm -f -t 0 cycle (none, runc)'))}×**`);
-lines.push(`- idle memory per container (5 sleepers, crun): monitor PSS ${avg((x) => x.monitor.pss).toFixed(1)} MiB (RSS ${avg((x) => x.monitor.rss).toFixed(1)} MiB), runtime parent PSS ${avg((x) => x.runtime.pss).toFixed(1)} MiB (RSS ${avg((x) => x.runtime.rss).toFixed(1)} MiB), container PSS ${avg((x) => x.container.pss).toFixed(1)} MiB`);
+if (bothMonitors) {
+  lines.push(`- berth run --rm (none, crun), default monitor / Node monitor: **${ratio(get('berth run --rm --network none'), get('berth run --rm --network none [node monitor]'))}×**`);
+  lines.push(`- detached cycle (none), default monitor / Node monitor: **${ratio(get('berth run -d + rm -f cycle (none)'), get('berth run -d + rm -f cycle (none) [node monitor]'))}×**`);
+}
+for (const [label, mem] of memories) {
+  const avg = avgOf(mem);
+  lines.push(`- idle memory per container, ${label} monitor (5 sleepers, crun): monitor PSS ${avg((x) => x.monitor.pss).toFixed(1)} MiB (RSS ${avg((x) => x.monitor.rss).toFixed(1)} MiB), runtime parent PSS ${avg((x) => x.runtime.pss).toFixed(1)} MiB (RSS ${avg((x) => x.runtime.rss).toFixed(1)} MiB), container PSS ${avg((x) => x.container.pss).toFixed(1)} MiB`);
+}
 console.log(lines.join('\n'));
 
 if (!skipPodman) spawnSync('podman', [...podmanArgs, 'rm', '-af'], { stdio: 'ignore' });

@@ -201,7 +201,7 @@ test('networking: -p on 127.0.0.1, container-to-container on the bridge, --netwo
   const published = info.network.ports[0]!;
   assert.equal(published.hostIp, '127.0.0.1');
   assert.ok(published.hostPort > 0);
-  const body = await new Promise<string>((resolve, reject) => {
+  const get = () => new Promise<string>((resolve, reject) => {
     const s = net.connect(published.hostPort, '127.0.0.1');
     let data = '';
     s.on('connect', () => s.write('GET /index.html HTTP/1.0\r\n\r\n'));
@@ -210,6 +210,9 @@ test('networking: -p on 127.0.0.1, container-to-container on the bridge, --netwo
     s.on('error', reject);
     s.setTimeout(5000, () => reject(new Error('proxy timeout')));
   });
+  // start() returns once the process exists; on a busy host httpd may not listen yet (the proxy then closes).
+  let body = '';
+  await waitFor(async () => (body = await get()) !== '', 'httpd behind the proxy');
   assert.match(body, /^HTTP\/1\.[01] 200/);
   assert.match(body, /hello/);
   const peer = await runIt(engine, { cmd: ['wget', '-q', '-O', '-', `http://${info.network.ipAddress}/index.html`] });

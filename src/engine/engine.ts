@@ -1,10 +1,14 @@
 /**
- * The engine: containers on disk under `<root>/containers/<id>/`, each run by its own detached monitor
- * (runtime/monitor.ts via engine/monitor-main.ts). Any number of engine instances in any number of
- * processes (CLI invocations, the API daemon, monitors doing --rm) share that state through files:
- *   record.json   what create decided (engine-owned, rewritten only by rename)
- *   state.json    status/pid/exit code (monitor-owned while its monitor lives)
- *   <id>-json.log docker json-file log
+ * The engine: containers on disk under `<root>/containers/<id>/`, each run by its own detached monitor:
+ * conmon (runtime/conmon.ts; its exit command, runtime/conmon-exit-main.ts, records exits and applies
+ * restart policies) or, without conmon, berth's Node monitor (runtime/monitor.ts via monitor-main.ts).
+ * Any number of engine instances in any number of processes (CLI invocations, the API daemon, monitors
+ * and exit commands doing --rm) share that state through files:
+ *   record.json   what create decided, including the monitor (engine-owned, rewritten only by rename)
+ *   state.json    status/pid/exit code (Node monitor-owned while it lives; under conmon written at start
+ *                 by the engine and at the exit by whoever records it first, see runtime/conmon-exit.ts)
+ *   conmon.json   what conmon's exit command needs (written at each conmon start)
+ *   <id>-k8s.log  conmon's k8s-file log (conmon), or <id>-json.log docker json-file log (Node monitor)
  *   stop-requested a user stop is in progress (no restart, unless-stopped stays down)
  * Names are claimed with O_EXCL files under `<root>/names/`. Events are JSON lines in `<root>/events.jsonl`.
  */
@@ -24,7 +28,7 @@ import {
   selinuxEnabled, setupEndpoint, STOP_REQUESTED, teardownEndpoint, ZERO_TIME, openTerminal, resizeTerminal, type MonitorConfig, type MonitorState,
   type OciMount, type RuntimeCommand, type SeccompProfileFile, type SpecInput,
   CONMON_PID_FILE, EXIT_CLAIM, EXIT_DONE, findConmon, jsonLogDecoder, K8sLogDecoder, openConmonAttach, readExitFile, readLogFile, recordConmonExit,
-  runtimeArgv, spawnConmon, spawnPortProxy, formatNanoTime, type ConmonAttach, type ConmonExitConfig, type MonitorKind, type ProxySpec,
+  spawnConmon, spawnPortProxy, formatNanoTime, type ConmonAttach, type ConmonExitConfig, type MonitorKind, type ProxySpec,
 } from '../runtime/index.js';
 import { exec } from '../core/index.js';
 import type { ContainerEngine } from './engine-api.js';
@@ -666,7 +670,9 @@ export class Engine implements ContainerEngine {
       ...prev, status: 'running', pid: created.pid, exitCode: 0, error: '', startedAt: nowRfc3339(), finishedAt: prev.finishedAt,
       monitorPid: created.monitorPid, manuallyStopped: false, oomKilled: false, ports, monitor: 'conmon', proxyPid,
     });
-    const started = await exec(runtimeArgv(rt, 'start', id), { check: false, pkg: rt.name });
+    // `start` only writes to the created container's exec FIFO: no cgroup work, so crun needs no hybrid-host
+    // wrapper for it (three processes fewer on the start path).
+    const started = await exec([rt.binary, '--root', rt.stateRoot, 'start', id], { check: false, pkg: rt.name });
     if (started.exitCode !== 0) {
       const message = started.stderr.toString('utf8').trim() || `${rt.name} start: exit ${started.exitCode}`;
       await this.#writeState(id, { ...(await this.#readStateFile(id)), status: 'created', pid: 0 }); // not a run: no exit to record
@@ -802,9 +808,12 @@ export class Engine implements ContainerEngine {
       for (const m of rec.mounts) if (m.type === 'volume' && m.name && /^[0-9a-f]{64}$/.test(m.name)) await rm(`${this.root}/volumes/${m.name}`, { recursive: true, force: true });
     }
     await this.#releaseName(rec.name, id);
-    await rm(this.runDir(id), { recursive: true, force: true });
+    // conmon and its exit command may still write there for a moment after the recorded exit (exit file,
+    // markers): retried on ENOTEMPTY; whatever they try after the removal fails on the missing directory.
+    const again = { recursive: true, force: true, maxRetries: 20, retryDelay: 25 } as const;
+    await rm(this.runDir(id), again);
     await rm(this.attachSocket(id), { force: true });
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, again);
     this.#event('destroy', id, { name: rec.name, image: rec.imageRef });
   }
 
