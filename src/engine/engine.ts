@@ -28,7 +28,7 @@ import {
   selinuxEnabled, setupEndpoint, STOP_REQUESTED, teardownEndpoint, ZERO_TIME, openTerminal, resizeTerminal, type MonitorConfig, type MonitorState,
   type OciMount, type RuntimeCommand, type SeccompProfileFile, type SpecInput,
   CONMON_PID_FILE, EXIT_CLAIM, EXIT_DONE, findConmon, jsonLogDecoder, K8sLogDecoder, openConmonAttach, readExitFile, readLogFile, recordConmonExit,
-  spawnConmon, spawnPortProxy, formatNanoTime, type ConmonAttach, type ConmonExitConfig, type MonitorKind, type ProxySpec,
+  runtimeArgv, spawnConmon, exitScript, writeExitTemplates, spawnPortProxy, formatNanoTime, type ConmonAttach, type ConmonExitConfig, type MonitorKind, type ProxySpec,
 } from '../runtime/index.js';
 import { exec } from '../core/index.js';
 import type { ContainerEngine } from './engine-api.js';
@@ -650,13 +650,18 @@ export class Engine implements ContainerEngine {
       hooksModule: fileURLToPath(new URL('./monitor-hooks.js', import.meta.url)),
     };
     await writeFileAtomic(`${dir}/conmon.json`, JSON.stringify(cfg), { durable: false });
+    // Nothing to do at the exit but record it: the shell exit command (no Node process per exit).
+    const quickExit = cfg.restartPolicy.name === 'no' && proxyPid === 0;
+    const nodeExit = [process.execPath, ...MONITOR_NODE_FLAGS, CONMON_EXIT_MAIN];
     const log = await open(`${dir}/monitor.log`, 'a');
     let created: Awaited<ReturnType<typeof spawnConmon>>;
     try {
       created = await spawnConmon({
         conmon, id, name: rec.name, runtime: rt, bundle, runDir, logPath: logFileOf(dir, id, 'conmon'), tty: rec.config.tty,
         openStdin: rec.config.openStdin, stdinOnce: rec.config.stdinOnce, logFd: log.fd,
-        exitCommand: [process.execPath, ...MONITOR_NODE_FLAGS, CONMON_EXIT_MAIN, dir],
+        exitCommand: quickExit
+          ? ['/bin/sh', await exitScript(`${this.runRoot}/runtime`, nodeExit), dir, runDir, id, this.eventsPath, cfg.autoRemove ? '1' : '0', ...runtimeArgv(rt)]
+          : [...nodeExit, dir],
       }, monitorEnv(process.env));
     } finally {
       await log.close();
@@ -666,10 +671,12 @@ export class Engine implements ContainerEngine {
     // is lost (bounded: a session that cannot connect does not hold the start).
     const waiters = [...(this.#attachWaiters.get(id) ?? [])];
     if (waiters.length > 0) await Promise.race([Promise.all(waiters.map((w) => w())), sleep(5000, undefined, { ref: false })]);
-    await this.#writeState(id, {
+    const running: MonitorState = {
       ...prev, status: 'running', pid: created.pid, exitCode: 0, error: '', startedAt: nowRfc3339(), finishedAt: prev.finishedAt,
       monitorPid: created.monitorPid, manuallyStopped: false, oomKilled: false, ports, monitor: 'conmon', proxyPid,
-    });
+    };
+    if (quickExit) await writeExitTemplates(runDir, running, { ...running, status: 'exited', pid: 0 }, { type: 'container', action: 'die', id, attributes });
+    await this.#writeState(id, running);
     // `start` only writes to the created container's exec FIFO: no cgroup work, so crun needs no hybrid-host
     // wrapper for it (three processes fewer on the start path).
     const started = await exec([rt.binary, '--root', rt.stateRoot, 'start', id], { check: false, pkg: rt.name });

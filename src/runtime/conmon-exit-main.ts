@@ -1,5 +1,6 @@
 /**
- * conmon's exit command (argv: <container dir>): a short-lived process run only when a container exited.
+ * conmon's exit command (argv: <container dir> [--removal-waited]): a short-lived process run only when a
+ * container exited (directly by conmon, or by the shell exit command for an --rm container nobody removed).
  * Records the exit (conmon-exit.ts), stops the port proxy, deletes the runtime's container, then applies the
  * restart policy (after the Node monitor's backoff) or removes an --rm container. What needs the engine
  * comes from the hooks module named in conmon.json, loaded only then. conmon waits for this process, so the
@@ -68,7 +69,9 @@ async function main(dir: string): Promise<number> {
     return 0;
   }
   await rm(`${c.runDir}/pid`, { force: true });
-  if (c.autoRemove && !(await removedByOthers(dir))) await (await load()).onAutoRemove(dir);
+  if (c.autoRemove && (process.argv[3] === '--removal-waited' ? existsSync(`${dir}/record.json`) && !existsSync(`${dir}/removing`) : !(await removedByOthers(dir)))) {
+    await (await load()).onAutoRemove(dir);
+  }
   return 0;
 }
 

@@ -23,7 +23,7 @@
  * Spawned with child_process directly (not core/exec): conmon and the relay are long-lived and streamed.
  */
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { which } from '../core/index.js';
@@ -32,6 +32,19 @@ import { formatNanoTime, type JsonLogEntry, type LogDecoder, type LogStream } fr
 import type { ProxySpec } from './port-proxy.js';
 
 export type MonitorKind = 'node' | 'conmon';
+
+// Files and tokens of the shell exit command (EXIT_SCRIPT below); the claim and done names are those of
+// conmon-exit.ts (EXIT_CLAIM, EXIT_DONE), repeated here because that module imports this one.
+const EXIT_CLAIM_FILE = 'exit-claimed';
+const EXIT_DONE_FILE = 'exit-done';
+const RUNNING_STATE = 'running-state.json';
+const EXITED_STATE = 'exited-state.json';
+const DIE_EVENT = 'die-event.json';
+const CODE_TOKEN = '@EXITCODE@';
+const CODE_NUMBER_TOKEN = '-3330333';
+const TIME_TOKEN = '-1110111';
+const TIME_NANO_TOKEN = '-2220222';
+const FINISHED_TOKEN = '@FINISHED@';
 
 let conmonPath: Promise<string | undefined> | undefined;
 /** Absolute path of conmon, or undefined when it is not installed. */
@@ -46,18 +59,82 @@ export function findConmon(): Promise<string | undefined> {
 export async function runtimeExecutable(rt: RuntimeCommand): Promise<string> {
   if (rt.wrapper.length === 0) return rt.binary;
   const base = rt.stateRoot.slice(0, rt.stateRoot.lastIndexOf('/'));
-  const script = `${base}/${rt.name}-hybrid`;
   const text = `#!/bin/sh\n# berth: ${rt.name} in a private mount namespace where ${HYBRID_CONTROLLERS_FILE} is empty (see oci-runtime.ts)\n` +
     `exec unshare -m --propagation private sh -c 'mount --bind /dev/null ${HYBRID_CONTROLLERS_FILE} && exec "$@"' sh ${rt.binary} "$@"\n`;
-  if ((await readFile(script, 'utf8').catch(() => '')) !== text) {
-    await mkdir(base, { recursive: true });
-    const tmp = `${script}.tmp-${process.pid}`;
+  return ensureScript(`${base}/${rt.name}-hybrid`, text);
+}
+
+/** Writes an executable script once (rename into place: a running conmon never sees half of it). */
+async function ensureScript(path: string, text: string): Promise<string> {
+  if ((await readFile(path, 'utf8').catch(() => '')) !== text) {
+    await mkdir(path.slice(0, path.lastIndexOf('/')), { recursive: true });
+    const tmp = `${path}.tmp-${process.pid}`;
     await writeFile(tmp, text);
     await chmod(tmp, 0o755);
-    const { rename } = await import('node:fs/promises');
-    await rename(tmp, script);
+    await rename(tmp, path);
   }
-  return script;
+  return path;
+}
+
+/**
+ * The exit command of a container with no restart policy and no published ports: a shell script instead of
+ * a Node process (~0.02 s of CPU instead of ~0.2 s). It does what recordConmonExit (conmon-exit.ts) does,
+ * from templates the engine wrote at the start: the claim, the die event, the exited state (only if
+ * state.json is still the one written at this start), then deletes the runtime's container and marks the
+ * exit handled. For --rm it gives a foreground client (berth run --rm, the API's wait) half a second to
+ * remove the container, and only then hands over to the Node exit command (conmon-exit-main.ts), which
+ * removes it through the engine.
+ * argv: <container dir> <run dir> <id> <events file> <auto-remove 0|1> <runtime argv prefix…>
+ */
+const EXIT_SCRIPT_TEMPLATE = `#!/bin/sh
+# berth: conmon exit command, see src/runtime/conmon.ts (exitScript)
+d=$1 r=$2 id=$3 events=$4 autorm=$5
+shift 5
+[ -f "$d/record.json" ] || exit 0
+code=$(cat "$r/$id" 2>/dev/null) || exit 0
+if cmp -s "$d/state.json" "$r/${RUNNING_STATE}" && (set -C; echo $$ > "$r/${EXIT_CLAIM_FILE}") 2>/dev/null; then
+  fin=$(date -u -r "$r/$id" +%Y-%m-%dT%H:%M:%S.%NZ)
+  ms=false
+  [ -e "$d/stop-requested" ] && ms=true
+  now=$(date +%s%N)
+  sed -e "s/${CODE_TOKEN}/$code/; s/${TIME_TOKEN}/\${now%?????????}/; s/${TIME_NANO_TOKEN}/$now/" "$r/${DIE_EVENT}" >> "$events"
+  sed -e "s/${CODE_NUMBER_TOKEN}/$code/; s/${FINISHED_TOKEN}/$fin/" -e 's/"manuallyStopped":false/"manuallyStopped":'"$ms"'/' "$r/${EXITED_STATE}" > "$d/state.json.tmp-$$" &&
+    mv -f "$d/state.json.tmp-$$" "$d/state.json"
+fi
+"$@" delete --force "$id" >/dev/null 2>&1
+: > "$r/${EXIT_DONE_FILE}" 2>/dev/null
+[ "$autorm" = 1 ] || exit 0
+i=0
+while [ $i -lt 20 ]; do
+  { [ -f "$d/record.json" ] && [ ! -e "$d/removing" ]; } || exit 0
+  sleep 0.025
+  i=$((i + 1))
+done
+exec @NODE_EXIT@ "$d" --removal-waited
+`;
+
+function shellQuote(arg: string): string {
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+
+/** Writes the shell exit command under `stateBase` (once) and returns its path. `nodeExit`: the Node exit command's argv. */
+export function exitScript(stateBase: string, nodeExit: readonly string[]): Promise<string> {
+  return ensureScript(`${stateBase}/conmon-exit.sh`, EXIT_SCRIPT_TEMPLATE.replace('@NODE_EXIT@', nodeExit.map(shellQuote).join(' ')));
+}
+
+/**
+ * The templates the shell exit command fills in: the state as written at this start (`running`), the same
+ * state once exited, and the die event. Written before the start (so before any exit).
+ */
+export async function writeExitTemplates(runDir: string, running: object, exited: object, die: { type: string; action: string; id: string; attributes: Record<string, string> }): Promise<void> {
+  const exitedJson = JSON.stringify({ ...exited, exitCode: Number(CODE_NUMBER_TOKEN), finishedAt: FINISHED_TOKEN, manuallyStopped: false });
+  const dieJson = JSON.stringify({ ...die, attributes: { ...die.attributes, exitCode: CODE_TOKEN }, time: Number(TIME_TOKEN), timeNano: Number(TIME_NANO_TOKEN) });
+  await Promise.all([
+    writeFile(`${runDir}/${RUNNING_STATE}`, JSON.stringify(running)),
+    writeFile(`${runDir}/${EXITED_STATE}`, `${exitedJson}\n`),
+    writeFile(`${runDir}/${DIE_EVENT}`, `${dieJson}\n`),
+  ]);
 }
 
 export interface ConmonOptions {
