@@ -20,7 +20,7 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isErrno, writeFileAtomic } from '../core/index.js';
+import { exec, isErrno, writeFileAtomic } from '../core/index.js';
 import {
   allocateAddress, appendEvent, boundingCapabilities, MONITOR_MAIN, buildSpec, emptyState, endpointCounters, ensureBridge,
   execArgv, gatewayOf, hardRlimits, hostDevices, isCgroupV2, kernelRelease, macForIp, netnsName, netnsPath, nowRfc3339,
@@ -30,7 +30,6 @@ import {
   CONMON_PID_FILE, EXIT_CLAIM, EXIT_DONE, findConmon, jsonLogDecoder, K8sLogDecoder, openConmonAttach, readExitFile, readLogFile, recordConmonExit,
   runtimeArgv, spawnConmon, exitScript, writeExitTemplates, spawnPortProxy, formatNanoTime, type ConmonAttach, type ConmonExitConfig, type MonitorKind, type ProxySpec,
 } from '../runtime/index.js';
-import { exec } from '../core/index.js';
 import type { ContainerEngine } from './engine-api.js';
 import {
   AmbiguousRef, ContainerNotRunning, ContainerRunning, InvalidName, InvalidOption, NameInUse, NoCommand, NoSuchContainer,
