@@ -5,6 +5,8 @@
 //   2. `docker ps -a` and `GET /containers/json?all=1` latency with 100 containers.
 // Usage (root, after `npm run build`): node bench/api.mjs [--n 11] [--containers 100] [--skip-podman] [--ps-only] [--dist DIR]
 // --ps-only: only part 2 (no `run --rm` comparison; implies --skip-podman).
+// --both-monitors: a second berthd with BERTH_MONITOR=node (the first one uses the default monitor, conmon when
+// installed); its `docker run --rm` alternates with the others.
 // Everything lives under a temp dir; berthd gets a private root, socket and bridge; podman its own --root/--runroot.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -21,6 +23,7 @@ const opt = (name, fallback) => {
 const N = opt('--n', 11);
 const CONTAINERS = opt('--containers', 100);
 const psOnly = args.includes('--ps-only');
+const bothMonitors = !psOnly && args.includes('--both-monitors');
 const skipPodman = psOnly || args.includes('--skip-podman') || spawnSync('which', ['podman']).status !== 0;
 const root = new URL('..', import.meta.url).pathname;
 // --dist DIR: a build other than dist/ (e.g. one made with `tsc --outDir` while others rebuild dist/)
@@ -41,6 +44,17 @@ const daemon = spawn(process.execPath, [join(dist, 'daemon/bin.js'), '--root', j
 for (let i = 0; i < 400 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
 const docker = (...a) => execFileSync('docker', a, { env, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 docker('load', '-i', image.dockerArchive);
+// The Node-monitor daemon: own root, run root, socket and bridge.
+const nodeSocket = join(work, 'docker-node.sock');
+const nodeBridge = `bn${suffix}`;
+const nodeEnv = { ...env, DOCKER_HOST: `unix://${nodeSocket}` };
+let nodeDaemon;
+if (bothMonitors) {
+  writeFileSync(join(work, 'berth-node.toml'), `[engine]\nbridge = "${nodeBridge}"\nsubnet = "10.${200 + ((parseInt(suffix.slice(0, 2), 16) + 1) % 50)}.${parseInt(suffix.slice(2, 4), 16)}.0/24"\n`);
+  nodeDaemon = spawn(process.execPath, [join(dist, 'daemon/bin.js'), '--root', join(work, 'root-node'), '--run-root', join(work, 'rn'), '--docker-socket', nodeSocket, '--config', join(work, 'berth-node.toml'), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, BERTH_MONITOR: 'node' } });
+  for (let i = 0; i < 400 && !existsSync(nodeSocket); i++) await new Promise((r) => setTimeout(r, 50));
+  execFileSync('docker', ['load', '-i', image.dockerArchive], { env: nodeEnv, stdio: 'ignore' });
+}
 
 const podmanArgs = ['--root', join(work, 'podman-root'), '--runroot', join(work, 'podman-run'), '--cgroup-manager', 'cgroupfs', '--runtime', 'runc'];
 const ULIMITS = ['--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768'];
@@ -58,11 +72,14 @@ const fmt = (x) => x.toFixed(3);
 
 // warm-up
 if (!psOnly) timed('docker', ['run', '--rm', '--network', 'none', image.tag, 'true'], env);
+if (bothMonitors) timed('docker', ['run', '--rm', '--network', 'none', image.tag, 'true'], nodeEnv);
+const nodeRuns = [];
 if (!skipPodman) timed('podman', [...podmanArgs, 'run', '--rm', '--network', 'none', ...ULIMITS, image.tag, 'true'], process.env);
 const berthRuns = [];
 const podmanRuns = [];
 for (let i = 0; i < (psOnly ? 0 : N); i++) {
   berthRuns.push(timed('docker', ['run', '--rm', '--network', 'none', image.tag, 'true'], env));
+  if (bothMonitors) nodeRuns.push(timed('docker', ['run', '--rm', '--network', 'none', image.tag, 'true'], nodeEnv));
   if (!skipPodman) podmanRuns.push(timed('podman', [...podmanArgs, 'run', '--rm', '--network', 'none', ...ULIMITS, image.tag, 'true'], process.env));
 }
 
@@ -95,6 +112,11 @@ spawnSync('sh', ['-c', 'docker rm -f $(docker ps -aq) >/dev/null 2>&1'], { env }
 daemon.kill('SIGTERM');
 await new Promise((r) => daemon.once('exit', r));
 spawnSync('ip', ['link', 'del', 'dev', bridge]);
+if (nodeDaemon) {
+  nodeDaemon.kill('SIGTERM');
+  await new Promise((r) => nodeDaemon.once('exit', r));
+  spawnSync('ip', ['link', 'del', 'dev', nodeBridge]);
+}
 if (!skipPodman) spawnSync('podman', [...podmanArgs, 'system', 'reset', '-f'], { stdio: 'ignore' });
 spawnSync('sh', ['-c', `grep -F '${work}' /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l`]);
 rmSync(work, { recursive: true, force: true });
@@ -110,11 +132,13 @@ const lines = [
   '| measurement | median | runs |',
   '|---|---|---|',
   ...(psOnly ? [] : [`| \`docker run --rm --network none IMG true\` via berthd | ${fmt(b)} s | ${berthRuns.map(fmt).join(', ')} |`]),
+  ...(bothMonitors ? [`| \`docker run --rm --network none IMG true\` via berthd, BERTH_MONITOR=node | ${fmt(median(nodeRuns))} s | ${nodeRuns.map(fmt).join(', ')} |`] : []),
   ...(skipPodman ? [] : [`| \`podman run --rm --network none IMG true\` | ${fmt(median(podmanRuns))} s | ${podmanRuns.map(fmt).join(', ')} |`]),
   `| \`GET /containers/json?all=1\` with ${count} containers | ${median(apiMs).toFixed(1)} ms | ${apiMs.map((x) => x.toFixed(1)).join(', ')} |`,
   `| \`docker ps -a\` (whole CLI process) with ${count} containers | ${(median(psRuns) * 1000).toFixed(0)} ms | ${psRuns.map((x) => (x * 1000).toFixed(0)).join(', ')} |`,
   '',
   skipPodman ? '' : `Ratio berthd / podman for \`run --rm\`: **${(b / median(podmanRuns)).toFixed(2)}×** (goal ≤ 0.25×). \`ps\` API latency goal: under 50 ms.`,
+  bothMonitors ? `Ratio default monitor / Node monitor for \`run --rm\` via berthd: **${(b / median(nodeRuns)).toFixed(2)}×**${skipPodman ? '' : `; Node monitor / podman: **${(median(nodeRuns) / median(podmanRuns)).toFixed(2)}×**`}.` : '',
   '',
 ];
 process.stdout.write(lines.join('\n'));
