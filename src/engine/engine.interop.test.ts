@@ -14,8 +14,11 @@ import { collect, needRoot, needTools, testEngine, TEST_IMAGE, type TestEngine }
 import type { ContainerCreateOptions } from './types.js';
 
 async function gate(t: TestContext): Promise<boolean> {
-  return needRoot(t) && (await needTools(t, 'crun', 'runc', 'ip', 'unshare', 'script'));
+  return needRoot(t) && (await needTools(t, 'crun', 'runc', 'ip', 'unshare', 'script', 'conmon', 'perl'));
 }
+
+/** The monitor this file runs under: conmon (installed, the default) unless BERTH_MONITOR=node. */
+const MONITOR = process.env.BERTH_MONITOR === 'node' ? 'node' : 'conmon';
 
 async function runIt(engine: Engine, options: Omit<ContainerCreateOptions, 'image'> & { image?: string }): Promise<{ id: string; code: number; out: string; err: string }> {
   const { id } = await engine.create({ image: TEST_IMAGE, ...options });
@@ -49,6 +52,7 @@ for (const runtime of ['crun', 'runc'] as const) {
     assert.equal(info.state.exitCode, 7);
     assert.equal(info.runtime, runtime);
     const text = (await readFile(info.logPath, 'utf8')).trim().split('\n');
+    assert.equal(info.logDriver, MONITOR === 'conmon' ? 'k8s-file' : 'json-file');
     if (info.logDriver === 'k8s-file') {
       // conmon's format: TIME STREAM F|P TEXT (F: a whole line, its newline implied; P: a fragment).
       assert.match(info.logPath, /-k8s\.log$/);
@@ -177,6 +181,8 @@ test('a detached container outlives its engine: logs -f, wait and stop from a fr
   await engine.stop(stopped, { timeout: 0 });
   const before = await engine.inspect(svc);
   const state = JSON.parse(await readFile(`${engine.containerDir(svc)}/state.json`, 'utf8')) as { monitorPid: number };
+  // The container's monitor is the one chosen: conmon itself, or a Node process.
+  assert.equal((await readFile(`/proc/${state.monitorPid}/comm`, 'utf8')).trim(), MONITOR === 'conmon' ? 'conmon' : 'node');
   process.kill(state.monitorPid, 'SIGKILL');
   process.kill(before.state.pid, 'SIGKILL');
   await waitFor(async () => (await other.inspect(svc)).state.status === 'exited', 'monitor loss noticed');
