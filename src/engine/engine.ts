@@ -27,7 +27,7 @@ import {
   parseSubnet, releaseAddress, resolveRuntime, resolveUser, runtimeDelete, runtimeKill, runtimePs, runtimeState,
   selinuxEnabled, setupEndpoint, STOP_REQUESTED, teardownEndpoint, ZERO_TIME, openTerminal, resizeTerminal, type MonitorConfig, type MonitorState,
   type OciMount, type RuntimeCommand, type SeccompProfileFile, type SpecInput,
-  CONMON_PID_FILE, EXIT_CLAIM, EXIT_DONE, findConmon, jsonLogDecoder, K8sLogDecoder, openConmonAttach, readExitFile, readLogFile, recordConmonExit,
+  CONMON_PID_FILE, prepareConmonAttach, EXIT_CLAIM, EXIT_DONE, findConmon, jsonLogDecoder, K8sLogDecoder, openConmonAttach, readExitFile, readLogFile, recordConmonExit,
   runtimeArgv, spawnConmon, exitScript, writeExitTemplates, spawnPortProxy, formatNanoTime, type ConmonAttach, type ConmonExitConfig, type MonitorKind, type ProxySpec,
 } from '../runtime/index.js';
 import type { ContainerEngine } from './engine-api.js';
@@ -1263,9 +1263,14 @@ export class Engine implements ContainerEngine {
     let resolveDone!: () => void;
     const done = new Promise<void>((r) => (resolveDone = r));
     let finished = false;
+    // Attached before a start: the relay boots now and connects when the start calls us.
+    let prepared = initial.status === 'created' || initial.status === 'exited'
+      ? prepareConmonAttach(bundle, { stdin: wantIn, halfClose: wantIn && !tty })
+      : undefined;
     const finish = () => {
       if (finished) return;
       finished = true;
+      prepared?.cancel();
       stdout.end();
       stderr?.end();
       resolveDone();
@@ -1275,7 +1280,9 @@ export class Engine implements ContainerEngine {
     };
     const open = (): Promise<boolean> => (opening ??= (async () => {
       if (closed) return false;
-      const a = await openConmonAttach(bundle, { stdin: wantIn, halfClose: wantIn && !tty });
+      const relay = prepared;
+      prepared = undefined;
+      const a = relay ? await relay.connect() : await openConmonAttach(bundle, { stdin: wantIn, halfClose: wantIn && !tty });
       if (a === undefined) {
         opening = undefined;
         return false;

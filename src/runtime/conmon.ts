@@ -323,14 +323,20 @@ const NL = Buffer.from('\n');
 // ---- attach relay ---------------------------------------------------------------------------------
 
 /**
- * perl: connect to BUNDLE/attach (relative, so any path length works), write "R", then copy packets out
- * as [stream id][uint32 BE length][bytes] and stdin in (as packets of at most 8 KiB). With half-close,
- * stdin's end is passed on as shutdown(SHUT_WR), which makes conmon close the container's stdin.
+ * perl: wait for a "go" line on stdin (so that it can be started before conmon's socket exists: its boot
+ * overlaps the container's creation), connect to BUNDLE/attach (relative, so any path length works), write
+ * "R", then copy packets out as [stream id][uint32 BE length][bytes] and (when asked) stdin in, as packets of
+ * at most 8 KiB. With half-close, stdin's end is passed on as shutdown(SHUT_WR), which makes conmon close
+ * the container's stdin. A line other than "go" (or EOF) before connecting: exit without connecting.
  */
 const RELAY = String.raw`
 use strict; use warnings; use Socket;
 my ($dir, $want_in, $half) = @ARGV;
 $SIG{PIPE} = 'IGNORE';
+my $line = '';
+while (1) { my $c; my $r = sysread(STDIN, $c, 1); exit 0 if !$r; last if $c eq "
+"; $line .= $c; exit 0 if length($line) > 8; }
+exit 0 if $line ne 'go';
 chdir $dir or exit 2;
 socket(my $s, AF_UNIX, SOCK_SEQPACKET, 0) or exit 3;
 connect($s, pack_sockaddr_un('attach')) or exit 4;
@@ -366,15 +372,24 @@ export interface ConmonAttach {
   close(): void;
 }
 
+export interface PendingConmonAttach {
+  /** Connects (conmon's socket must exist by now). Resolves with the session, or undefined when it could not. */
+  connect(): Promise<ConmonAttach | undefined>;
+  /** Gives up without connecting. */
+  cancel(): void;
+}
+
 /**
- * Opens an attach session on conmon's socket in `bundle`. Resolves once connected (conmon now copies
- * output to it), or with undefined when there is no socket to connect to.
+ * Starts an attach relay for conmon's socket in `bundle`, not connected yet (see RELAY): connect() once
+ * conmon runs. Starting it early takes perl's boot off the path between the container's creation and its
+ * start.
  */
-export async function openConmonAttach(bundle: string, options: { stdin: boolean; halfClose: boolean }): Promise<ConmonAttach | undefined> {
+export function prepareConmonAttach(bundle: string, options: { stdin: boolean; halfClose: boolean }): PendingConmonAttach {
   const child = spawn('perl', ['-e', RELAY, bundle, options.stdin ? '1' : '0', options.halfClose ? '1' : '0'], {
-    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'ignore'],
+    stdio: ['pipe', 'pipe', 'ignore'],
   });
-  child.stdin?.on('error', () => undefined);
+  const stdin = child.stdin!;
+  stdin.on('error', () => undefined);
   const out = child.stdout!;
   let listener: ((stream: LogStream, data: Buffer) => void) | undefined;
   const queued: Array<[LogStream, Buffer]> = [];
@@ -395,7 +410,6 @@ export async function openConmonAttach(bundle: string, options: { stdin: boolean
   out.on('data', (d: Buffer) => {
     buf = buf.length ? Buffer.concat([buf, d]) : d;
     if (!ready) {
-      if (buf.length < 1) return;
       ready = true;
       buf = buf.subarray(1);
       resolveReady(true);
@@ -410,19 +424,32 @@ export async function openConmonAttach(bundle: string, options: { stdin: boolean
       else queued.push([stream, payload]);
     }
   });
-  if (!(await readyP)) {
-    child.kill('SIGKILL');
-    return undefined;
-  }
   return {
-    onData(fn) {
-      listener = fn;
-      for (const [s, b] of queued.splice(0)) fn(s, b);
+    async connect() {
+      stdin.write('go\n');
+      if (!(await readyP)) {
+        child.kill('SIGKILL');
+        return undefined;
+      }
+      return {
+        onData(fn) {
+          listener = fn;
+          for (const [s, b] of queued.splice(0)) fn(s, b);
+        },
+        done,
+        stdin: options.stdin ? stdin : null,
+        close() {
+          child.kill('SIGKILL');
+        },
+      };
     },
-    done,
-    stdin: child.stdin ?? null,
-    close() {
+    cancel() {
       child.kill('SIGKILL');
     },
   };
+}
+
+/** Opens an attach session on conmon's socket in `bundle` now (prepareConmonAttach, then connect). */
+export function openConmonAttach(bundle: string, options: { stdin: boolean; halfClose: boolean }): Promise<ConmonAttach | undefined> {
+  return prepareConmonAttach(bundle, options).connect();
 }
