@@ -18,8 +18,13 @@ import { ComposeInstallFailed } from './errors.js';
 /** Bump when compose's output for the same inputs changes, so old commits are not mistaken for current. */
 export const COMPOSE_FORMAT = 2;
 
-/** apt options that point every state, cache and source path into `dir` (nothing of the machine's apt state is read or written). */
-export function privateAptOptions(dir: string): string[] {
+/**
+ * apt options that point every state, cache and source path into `dir` (nothing of the machine's
+ * apt state is read or written). apt bakes some options into its package cache without checking
+ * them when it reuses the cache (pkgCacheGen::ForceEssential): callers with other options name
+ * their own cache files with `cacheName`.
+ */
+export function privateAptOptions(dir: string, cacheName = ''): string[] {
   return [
     `Dir::Etc::SourceList=${dir}/sources.list`,
     `Dir::Etc::SourceParts=${dir}/sources.list.d`,
@@ -31,8 +36,8 @@ export function privateAptOptions(dir: string): string[] {
     `Dir::Cache=${dir}/cache`,
     // Keep apt's parsed package cache between calls (the machine's apt.conf.d may turn it off):
     // each compose runs apt several times over the same indices.
-    `Dir::Cache::pkgcache=${dir}/cache/pkgcache.bin`,
-    `Dir::Cache::srcpkgcache=${dir}/cache/srcpkgcache.bin`,
+    `Dir::Cache::pkgcache=${dir}/cache/${cacheName}pkgcache.bin`,
+    `Dir::Cache::srcpkgcache=${dir}/cache/${cacheName}srcpkgcache.bin`,
     'Debug::NoLocking=1',
     'APT::Sandbox::User=root',
     'Acquire::Languages=none',

@@ -105,7 +105,7 @@ export function applySimulation(installed: PackageSet, aptOutput: string): Map<s
 
 function simulationOptions(o: PredictOptions): string[] {
   return [
-    ...privateAptOptions(path.resolve(o.aptStateDir)),
+    ...privateAptOptions(path.resolve(o.aptStateDir), 'predict-'),
     // What mmdebstrap's own apt configuration says (its 00mmdebstrap and apt.conf).
     '-o', `Dir::State::status=${path.resolve(o.essentialStatus)}`,
     '-o', `APT::Architectures=${o.arch}`,
