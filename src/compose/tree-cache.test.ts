@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { tempDir } from '../core/test-support.js';
 import { RootfsCache } from './tree-cache.js';
 
@@ -29,14 +29,18 @@ test('RootfsCache: publish then load; one entry per cache; leftovers of a crash 
   assert.deepEqual([...e.state.packages], [['dpkg', '1.22.21 amd64']]);
   assert.equal(e.initramfsImage, undefined);
 
-  // A staging directory a crashed compose left behind is not an entry and goes with the next stage().
-  const crashed = await stageEntry(cache);
+  // A staging directory a dead compose left behind is not an entry and goes with the next stage();
+  // a live compose's stays.
+  const live = await stageEntry(cache);
+  await rename(live, join(dir, 'rootfs/.staging-999999999-dead'));
+  await mkdir(join(dir, 'rootfs/.retired-x/rootfs'), { recursive: true });
   assert.equal(await cache.load('k2', (r) => reasons.push(r)), undefined);
   assert.equal(reasons.at(-1), 'the cached root was built with other sources or options');
+  const other = await cache.stage();
   const next = await cache.stage();
-  assert.deepEqual((await readdir(join(dir, 'rootfs'))).sort(), ['.staging-' + next.split('.staging-')[1], 'k1'].sort());
-  assert.ok(!(await readdir(join(dir, 'rootfs'))).includes(crashed.split('/').at(-1)!));
+  assert.deepEqual((await readdir(join(dir, 'rootfs'))).sort(), [basename(other), basename(next), 'k1'].sort());
   await cache.discard(next);
+  await cache.discard(other);
 
   // Publishing another key replaces the entry.
   await cache.publish(await stageEntry(cache), { key: 'k2', indexDigests: {}, packages: new Map([['dpkg', '1.22.21 amd64']]) });

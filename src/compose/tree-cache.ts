@@ -9,8 +9,9 @@
  * Crash safety: an entry is never changed in place. A compose builds the next entry in a staging
  * directory beside it (a copy of its root taken before postprocessing), flushes the file system,
  * writes state.json last and swaps the directories with renames; an entry without a readable
- * state.json, or whose root's dpkg status disagrees with it, is not used. Leftover staging and
- * retired directories are removed by the next compose. One entry is kept per cache directory.
+ * state.json, or whose root's dpkg status disagrees with it, is not used. Staging directories of
+ * composes that died and retired entries are removed by the next compose. One entry is kept per
+ * cache directory (the last successful compose's).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
@@ -91,13 +92,16 @@ export class RootfsCache {
     };
   }
 
-  /** A fresh staging directory for the next entry (leftovers of crashed composes are removed first). */
+  /** A fresh staging directory for the next entry (leftovers of composes that died are removed first). */
   async stage(): Promise<string> {
     await mkdir(this.dir, { recursive: true });
     for (const name of await readdir(this.dir)) {
-      if (name.startsWith('.staging-') || name.startsWith('.retired-')) await rm(path.join(this.dir, name), { recursive: true, force: true });
+      const staging = /^\.staging-(\d+)-/.exec(name);
+      if (name.startsWith('.retired-') || (staging !== null && !processAlive(Number(staging[1])))) {
+        await rm(path.join(this.dir, name), { recursive: true, force: true });
+      }
     }
-    const dir = path.join(this.dir, `.staging-${randomBytes(6).toString('hex')}`);
+    const dir = path.join(this.dir, `.staging-${process.pid}-${randomBytes(6).toString('hex')}`);
     await mkdir(dir);
     return dir;
   }
@@ -136,6 +140,15 @@ export class RootfsCache {
       if (isErrno(err, 'ENOENT')) return false;
       throw err;
     }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return !isErrno(err, 'ESRCH');
   }
 }
 
