@@ -170,9 +170,12 @@ export async function composeTree(o: ComposeTreeOptions): Promise<ComposeResult>
       let reason = o.incremental === false ? 'incremental composes are off' : 'no cached root';
       entry = rootfsCache === undefined ? undefined : await rootfsCache.load(key, (r) => (reason = r));
       if (entry !== undefined) {
-        const predicted = canonicalJson(entry.state.indexDigests) === canonicalJson(indexDigests) ? await predict(entry.essentialStatus) : undefined;
+        // The prediction is a function of the essential status, the requests, the indices and what the key covers.
+        const sameIndices = canonicalJson(entry.state.indexDigests) === canonicalJson(indexDigests);
+        const sameRequests = canonicalJson(entry.state.requested) === canonicalJson(t.packages);
+        const predicted = !sameIndices ? undefined : sameRequests ? entry.state.packages : await predict(entry.essentialStatus);
         const add = predicted === undefined ? undefined : additions(entry.state.packages, predicted);
-        if (canonicalJson(entry.state.indexDigests) !== canonicalJson(indexDigests)) reason = 'the package indices changed since the cached root was built';
+        if (!sameIndices) reason = 'the package indices changed since the cached root was built';
         else if (predicted === undefined) reason = 'apt could not predict the package set';
         else if (add === undefined) reason = 'packages were removed or changed version';
         else {
@@ -252,7 +255,7 @@ export async function composeTree(o: ComposeTreeOptions): Promise<ComposeResult>
       if (report.initramfs !== undefined) {
         await linkOrCopy(joinWithin(root, 'usr/lib/modules', report.initramfs.record.kver, 'initramfs.img'), path.join(staging, 'initramfs.img'));
       }
-      await rootfsCache.publish(staging, { key: cacheState.key, indexDigests, packages: cacheState.packages, ...(report.initramfs !== undefined ? { initramfs: report.initramfs.record } : {}) });
+      await rootfsCache.publish(staging, { key: cacheState.key, indexDigests, packages: cacheState.packages, requested: t.packages, ...(report.initramfs !== undefined ? { initramfs: report.initramfs.record } : {}) });
       staging = undefined;
       install = { ...install, cached: true };
       lap('cache');

@@ -22,7 +22,7 @@ test('RootfsCache: publish then load; one entry per cache; leftovers of a crash 
   assert.equal(await cache.load('k1', (r) => reasons.push(r)), undefined);
   assert.deepEqual(reasons, ['no cached root']);
 
-  await cache.publish(await stageEntry(cache), { key: 'k1', indexDigests: { a: '1' }, packages: new Map([['dpkg', '1.22.21 amd64']]) });
+  await cache.publish(await stageEntry(cache), { key: 'k1', indexDigests: { a: '1' }, packages: new Map([['dpkg', '1.22.21 amd64']]), requested: ['dpkg'] });
   const e = await cache.load('k1');
   assert.ok(e);
   assert.deepEqual(e.state.indexDigests, { a: '1' });
@@ -43,7 +43,7 @@ test('RootfsCache: publish then load; one entry per cache; leftovers of a crash 
   await cache.discard(other);
 
   // Publishing another key replaces the entry.
-  await cache.publish(await stageEntry(cache), { key: 'k2', indexDigests: {}, packages: new Map([['dpkg', '1.22.21 amd64']]) });
+  await cache.publish(await stageEntry(cache), { key: 'k2', indexDigests: {}, packages: new Map([['dpkg', '1.22.21 amd64']]), requested: ['dpkg'] });
   assert.deepEqual(await readdir(join(dir, 'rootfs')), ['k2']);
   assert.equal(await cache.load('k1'), undefined);
   assert.ok(await cache.load('k2'));
@@ -52,7 +52,7 @@ test('RootfsCache: publish then load; one entry per cache; leftovers of a crash 
 test('RootfsCache: an entry whose root disagrees with its state, or without a readable state, is not used', async (t) => {
   const dir = await tempDir(t);
   const cache = new RootfsCache(dir);
-  await cache.publish(await stageEntry(cache), { key: 'k', indexDigests: {}, packages: new Map([['dpkg', '1.22.21 amd64']]) });
+  await cache.publish(await stageEntry(cache), { key: 'k', indexDigests: {}, packages: new Map([['dpkg', '1.22.21 amd64']]), requested: ['dpkg'] });
   const status = join(dir, 'rootfs/k/rootfs/var/lib/dpkg/status');
   const reasons: string[] = [];
   await writeFile(status, `${STATUS}\nPackage: hello\nStatus: install ok unpacked\nArchitecture: amd64\nVersion: 2.10-5\n`);

@@ -29,6 +29,8 @@ export interface RootfsCacheState {
   readonly indexDigests: Readonly<Record<string, string>>;
   /** name → "version arch", as the root's dpkg status has it. */
   readonly packages: PackageSet;
+  /** The treefile's package requests the root was built for (same requests, indices and key: same package set). */
+  readonly requested: readonly string[];
   readonly initramfs?: InitramfsRecord;
 }
 
@@ -69,9 +71,9 @@ export class RootfsCache {
     }
     let state: RootfsCacheState;
     try {
-      const j = JSON.parse(raw) as { format: number; key: string; indexDigests: Record<string, string>; packages: Record<string, string>; initramfs?: InitramfsRecord };
-      if (j.format !== STATE_FORMAT || j.key !== key) throw new Error('format');
-      state = { key, indexDigests: j.indexDigests, packages: new Map(Object.entries(j.packages)), ...(j.initramfs !== undefined ? { initramfs: j.initramfs } : {}) };
+      const j = JSON.parse(raw) as { format: number; key: string; indexDigests: Record<string, string>; packages: Record<string, string>; requested: string[]; initramfs?: InitramfsRecord };
+      if (j.format !== STATE_FORMAT || j.key !== key || !Array.isArray(j.requested)) throw new Error('format');
+      state = { key, indexDigests: j.indexDigests, packages: new Map(Object.entries(j.packages)), requested: j.requested, ...(j.initramfs !== undefined ? { initramfs: j.initramfs } : {}) };
     } catch {
       why?.('the cached root has an unreadable state.json');
       return undefined;
@@ -115,7 +117,7 @@ export class RootfsCache {
     await exec(['sync', '--file-system', staging], { pkg: 'coreutils' });
     await writeFileAtomic(
       path.join(staging, 'state.json'),
-      `${JSON.stringify({ format: STATE_FORMAT, key: state.key, indexDigests: state.indexDigests, packages: Object.fromEntries([...state.packages].sort()), ...(state.initramfs !== undefined ? { initramfs: state.initramfs } : {}) })}\n`,
+      `${JSON.stringify({ format: STATE_FORMAT, key: state.key, indexDigests: state.indexDigests, packages: Object.fromEntries([...state.packages].sort()), requested: state.requested, ...(state.initramfs !== undefined ? { initramfs: state.initramfs } : {}) })}\n`,
     );
     const retired: string[] = [];
     for (const name of await readdir(this.dir)) {

@@ -22,7 +22,7 @@ async function berth(argv: string[]): Promise<string> {
   return out;
 }
 
-function treefile(packages: string[]): string {
+function treefile(packages: string[], extra: string[] = []): string {
   return [
     'ref: test/incremental',
     'apt-suite: trixie',
@@ -31,6 +31,7 @@ function treefile(packages: string[]): string {
     'recommends: false',
     'documentation: false',
     `packages: [${packages.join(', ')}]`,
+    ...extra,
     '',
   ].join('\n');
 }
@@ -45,6 +46,7 @@ test('incremental compose: the cached root plus added packages equals a full com
   await symlink(debs, join(cacheDir, 'debs'));
   await writeFile(join(dir, 'v1.yaml'), treefile(['hello']));
   await writeFile(join(dir, 'v2.yaml'), treefile(['hello', 'bc']));
+  await writeFile(join(dir, 'v3.yaml'), treefile(['hello', 'bc'], ['postprocess: ["#!/bin/sh\\necho v3 > /usr/share/berth-v3\\n"]']));
   const repoFull = join(dir, 'repo-full');
   const repoInc = join(dir, 'repo-inc');
   const compose = async (name: string, repo: string): Promise<ComposeResult & { detail: string }> => {
@@ -91,4 +93,11 @@ test('incremental compose: the cached root plus added packages equals a full com
   const status = async (repo: string): Promise<string> =>
     (await exec(['ostree', `--repo=${repo}`, 'cat', 'test/incremental', '/usr/lib/sysimage/dpkg/status'])).stdout.toString().split('\n\n').sort().join('\n\n');
   assert.equal(await status(repoInc), await status(repoFull));
+
+  // A treefile change that leaves the packages alone: the cached root as it is, no apt run.
+  const v3 = await compose('v3', repoInc);
+  assert.equal(v3.install?.path, 'incremental', v3.detail);
+  assert.deepEqual(v3.install?.added, []);
+  assert.equal((await exec(['ostree', `--repo=${repoInc}`, 'cat', 'test/incremental', '/usr/share/berth-v3'])).stdout.toString(), 'v3\n');
+  assert.equal(await berth(['db', 'diff', `--repo=${repoInc}`, '--format=diff', 'test/incremental^', 'test/incremental']), '');
 });
