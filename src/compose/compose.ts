@@ -103,6 +103,15 @@ export async function composeTree(o: ComposeTreeOptions): Promise<ComposeResult>
     mark = t;
   };
   const now = o.now ?? (() => new Date());
+  /** Parts of a phase, reported beside it (`install.copy` …) without moving the phase clock. */
+  const part = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[name] = (timings[name] ?? 0) + Math.round(performance.now() - t0);
+    }
+  };
 
   phase('treefile', o.treefile);
   const loaded = await loadTreefile(o.treefile, o.basearch !== undefined ? { basearch: o.basearch } : {});
@@ -173,7 +182,7 @@ export async function composeTree(o: ComposeTreeOptions): Promise<ComposeResult>
         // The prediction is a function of the essential status, the requests, the indices and what the key covers.
         const sameIndices = canonicalJson(entry.state.indexDigests) === canonicalJson(indexDigests);
         const sameRequests = canonicalJson(entry.state.requested) === canonicalJson(t.packages);
-        const predicted = !sameIndices ? undefined : sameRequests ? entry.state.packages : await predict(entry.essentialStatus);
+        const predicted = !sameIndices ? undefined : sameRequests ? entry.state.packages : await part('install.predict', () => predict(entry!.essentialStatus));
         const add = predicted === undefined ? undefined : additions(entry.state.packages, predicted);
         if (!sameIndices) reason = 'the package indices changed since the cached root was built';
         else if (predicted === undefined) reason = 'apt could not predict the package set';
@@ -182,8 +191,8 @@ export async function composeTree(o: ComposeTreeOptions): Promise<ComposeResult>
           const added = [...add].map(([n, v]) => `${n}=${v.split(' ')[0]!}`);
           phase('install', `incremental: the cached root plus ${added.length} package(s)${added.length > 0 ? `: ${added.join(' ')}` : ''}`);
           try {
-            await copyTree(entry.rootfs, root);
-            await installAdditions({ root, add, aptStateDir, debsDir });
+            await part('install.copy', () => copyTree(entry!.rootfs, root));
+            await part('install.apt', () => installAdditions({ root, add, aptStateDir, debsDir }));
             const got = installedPackages(await readFile(joinWithin(root, 'var/lib/dpkg/status'), 'utf8'));
             if (got === undefined || !samePackages(got, predicted!)) throw new Error('the installed packages differ from the predicted ones');
             await copyFile(entry.essentialStatus, essentialStatus);
@@ -201,7 +210,7 @@ export async function composeTree(o: ComposeTreeOptions): Promise<ComposeResult>
         await installDebian({ treefile: t, target: root, sources: aptSources!, cacheDir: debsDir, workDir: work, essentialStatus, ...(o.verbose ? { verbose: true } : {}) });
         if (rootfsCache !== undefined) {
           const got = installedPackages(await readFile(joinWithin(root, 'var/lib/dpkg/status'), 'utf8'));
-          const predicted = await predict(essentialStatus);
+          const predicted = await part('install.predict', () => predict(essentialStatus));
           if (got !== undefined && predicted !== undefined && samePackages(got, predicted)) cacheState = { key, packages: got };
           else phase('install', "not caching the root: apt's prediction of the package set differs from what mmdebstrap installed");
         }
@@ -209,7 +218,7 @@ export async function composeTree(o: ComposeTreeOptions): Promise<ComposeResult>
       if (rootfsCache !== undefined && cacheState !== undefined) {
         phase('install', 'caching the root for the next compose');
         staging = await rootfsCache.stage();
-        await copyTree(root, path.join(staging, 'rootfs'));
+        await part('install.copy', () => copyTree(root, path.join(staging!, 'rootfs')));
         await copyFile(essentialStatus, path.join(staging, 'essential-status'));
       }
     } else {
