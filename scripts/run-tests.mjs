@@ -28,7 +28,7 @@ function* walk(dir) {
   }
 }
 // Files that take minutes start first, so they overlap the rest instead of running alone at the end.
-const SLOW_FIRST = ['compose/boot.e2e.test.js'];
+const SLOW_FIRST = ['compose/boot.e2e.test.js', 'compose/tree-incremental.interop.test.js'];
 const rank = (f) => (SLOW_FIRST.some((s) => f.endsWith(s)) ? 0 : 1);
 const files = [...walk(join(root, 'dist'))]
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))

@@ -4,20 +4,28 @@
  *
  * Phases, reported through `onPhase`: treefile, sources, inputhash (may end the compose as a
  * no-op), install, postprocess, commit.
+ *
+ * Incremental Debian composes: the root as mmdebstrap left it is cached (tree-cache.ts); when the
+ * next compose's package set (predicted with apt, tree-delta.ts) only adds packages to it at the
+ * same package indices, compose copies the cached root, installs the additions and checks the
+ * result against the prediction; the initramfs is reused when dracut's inputs are unchanged
+ * (tree-initramfs.ts). Anything else is a full install.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { joinWithin } from '../core/index.js';
+import { exec, joinWithin } from '../core/index.js';
 import { parseDebVersion, parseDpkgStatus, type Treefile } from '../formats/index.js';
 import { resolveAptSources } from './apt-sources.js';
-import { installDebian, mmdebstrapArgv } from './debian.js';
+import { installDebian, mmdebstrapArgv, writeExcludePreferences } from './debian.js';
 import { ComposeInvalid, ComposePasswdChanged } from './errors.js';
 import { jsonToGVariantText, pkglistToGVariantText, quoteGVariantString, type PackageRecord } from './gvariant-text.js';
-import { aptIndexDigests, computeInputHash } from './inputhash.js';
+import { aptIndexDigests, canonicalJson, computeInputHash } from './inputhash.js';
 import { parsePasswdLike, postprocessTree } from './postprocess.js';
 import { ComposeRepo } from './repo.js';
 import { installRpm, rpmPackageList, rpmRepoDigests } from './rpm.js';
 import { loadTreefile } from './treefile-load.js';
+import { copyTree, rootfsCacheKey, RootfsCache, type RootfsCacheEntry } from './tree-cache.js';
+import { additions, installAdditions, installedPackages, linkOrCopy, predictPackages, samePackages, type PackageSet } from './tree-delta.js';
 import { nextVersion } from './version.js';
 
 export type ComposePhase = 'treefile' | 'sources' | 'inputhash' | 'install' | 'postprocess' | 'commit';
@@ -42,6 +50,26 @@ export interface ComposeTreeOptions {
   readonly verbose?: boolean;
   /** Keep the built root filesystem (for debugging); default false. */
   readonly keepWorkDir?: boolean;
+  /**
+   * Debian: start from the previous compose's root (CACHEDIR/rootfs) when the new package set
+   * only adds packages to it, and reuse its initramfs when dracut's inputs are unchanged
+   * (default true; false always installs from scratch).
+   */
+  readonly incremental?: boolean;
+}
+
+/** How the packages got into the tree. */
+export interface ComposeInstallReport {
+  /** `incremental`: the cached root of the previous compose plus the added packages. */
+  readonly path: 'full' | 'incremental';
+  /** Why a full install was needed (incremental) or happened. */
+  readonly reason?: string;
+  /** Packages the incremental path added (name=version). */
+  readonly added?: readonly string[];
+  /** Whether the previous compose's initramfs was reused. */
+  readonly initramfsReused?: boolean;
+  /** Whether this compose's root is cached for the next one. */
+  readonly cached?: boolean;
 }
 
 export interface ComposeResult {
@@ -53,6 +81,8 @@ export interface ComposeResult {
   readonly noop: boolean;
   readonly packages: number;
   readonly timings: Readonly<Record<string, number>>;
+  /** Absent for no-ops and dry runs. */
+  readonly install?: ComposeInstallReport;
 }
 
 export function backendOf(t: Treefile): 'debian' | 'rpm' {
@@ -73,6 +103,15 @@ export async function composeTree(o: ComposeTreeOptions): Promise<ComposeResult>
     mark = t;
   };
   const now = o.now ?? (() => new Date());
+  /** Parts of a phase, reported beside it (`install.copy` …) without moving the phase clock. */
+  const part = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[name] = (timings[name] ?? 0) + Math.round(performance.now() - t0);
+    }
+  };
 
   phase('treefile', o.treefile);
   const loaded = await loadTreefile(o.treefile, o.basearch !== undefined ? { basearch: o.basearch } : {});
@@ -92,7 +131,7 @@ export async function composeTree(o: ComposeTreeOptions): Promise<ComposeResult>
     indexDigests = await aptIndexDigests(aptSources.deb822, path.join(cacheDir, 'apt-state'));
     backendArgs = mmdebstrapArgv(
       { treefile: t, target: 'TARGET', sources: aptSources, cacheDir: 'CACHE', workDir: 'WORK' },
-      { sources: 'SOURCES', ...(t.excludePackages.length > 0 ? { preferences: 'PREFERENCES' } : {}) },
+      { sources: 'SOURCES', essentialStatus: 'WORK/essential-status', ...(t.excludePackages.length > 0 ? { preferences: 'PREFERENCES' } : {}) },
     );
   } else {
     indexDigests = await rpmRepoDigests(t, path.dirname(loaded.files[0]!));
@@ -121,12 +160,69 @@ export async function composeTree(o: ComposeTreeOptions): Promise<ComposeResult>
 
   const work = o.workDir ?? (await mkdtemp(path.join(cacheDir, 'build-')));
   const root = path.join(work, 'rootfs');
+  const rootfsCache = backend === 'debian' && o.incremental !== false ? new RootfsCache(cacheDir) : undefined;
+  let staging: string | undefined;
   try {
     await rm(root, { recursive: true, force: true });
-    phase('install', `${backend}: ${t.packages.length} requested packages`);
+    let install: { path: 'full' | 'incremental'; reason?: string; added?: string[]; cached?: boolean } = { path: 'full' };
+    let entry: RootfsCacheEntry | undefined;
+    let cacheState: { key: string; packages: PackageSet } | undefined;
     if (backend === 'debian') {
-      await installDebian({ treefile: t, target: root, sources: aptSources!, cacheDir: path.join(cacheDir, 'debs'), workDir: work, ...(o.verbose ? { verbose: true } : {}) });
+      const aptStateDir = path.join(cacheDir, 'apt-state');
+      const debsDir = path.join(cacheDir, 'debs');
+      const essentialStatus = path.join(work, 'essential-status');
+      const arch = (await exec(['dpkg', '--print-architecture'], { pkg: 'dpkg' })).stdout.toString().trim();
+      const preferencesDir = await writeExcludePreferences(work, t);
+      const predict = (status: string): Promise<PackageSet | undefined> =>
+        predictPackages({ treefile: t, suite: aptSources!.suite, arch, aptStateDir, essentialStatus: status, ...(preferencesDir !== undefined ? { preferencesDir } : {}) });
+      const key = await rootfsCacheKey({ arch, args: backendArgs.filter((a) => !a.startsWith('--include=')), sources: aptSources!.deb822, exclude: t.excludePackages });
+      let reason = o.incremental === false ? 'incremental composes are off' : 'no cached root';
+      entry = rootfsCache === undefined ? undefined : await rootfsCache.load(key, (r) => (reason = r));
+      if (entry !== undefined) {
+        // The prediction is a function of the essential status, the requests, the indices and what the key covers.
+        const sameIndices = canonicalJson(entry.state.indexDigests) === canonicalJson(indexDigests);
+        const sameRequests = canonicalJson(entry.state.requested) === canonicalJson(t.packages);
+        const predicted = !sameIndices ? undefined : sameRequests ? entry.state.packages : await part('install.predict', () => predict(entry!.essentialStatus));
+        const add = predicted === undefined ? undefined : additions(entry.state.packages, predicted);
+        if (!sameIndices) reason = 'the package indices changed since the cached root was built';
+        else if (predicted === undefined) reason = 'apt could not predict the package set';
+        else if (add === undefined) reason = 'packages were removed or changed version';
+        else {
+          const added = [...add].map(([n, v]) => `${n}=${v.split(' ')[0]!}`);
+          phase('install', `incremental: the cached root plus ${added.length} package(s)${added.length > 0 ? `: ${added.join(' ')}` : ''}`);
+          try {
+            await part('install.copy', () => copyTree(entry!.rootfs, root));
+            await part('install.apt', () => installAdditions({ root, add, aptStateDir, debsDir }));
+            const got = installedPackages(await readFile(joinWithin(root, 'var/lib/dpkg/status'), 'utf8'));
+            if (got === undefined || !samePackages(got, predicted!)) throw new Error('the installed packages differ from the predicted ones');
+            await copyFile(entry.essentialStatus, essentialStatus);
+            install = { path: 'incremental', added };
+            cacheState = { key, packages: predicted! };
+          } catch (err) {
+            reason = `the incremental install failed: ${(err as Error).message.split('\n')[0]!}`;
+            await rm(root, { recursive: true, force: true });
+          }
+        }
+      }
+      if (install.path === 'full') {
+        phase('install', `debian: ${t.packages.length} requested packages, full install (${reason})`);
+        install = { path: 'full', reason };
+        await installDebian({ treefile: t, target: root, sources: aptSources!, cacheDir: debsDir, workDir: work, essentialStatus, ...(o.verbose ? { verbose: true } : {}) });
+        if (rootfsCache !== undefined) {
+          const got = installedPackages(await readFile(joinWithin(root, 'var/lib/dpkg/status'), 'utf8'));
+          const predicted = await part('install.predict', () => predict(essentialStatus));
+          if (got !== undefined && predicted !== undefined && samePackages(got, predicted)) cacheState = { key, packages: got };
+          else phase('install', "not caching the root: apt's prediction of the package set differs from what mmdebstrap installed");
+        }
+      }
+      if (rootfsCache !== undefined && cacheState !== undefined) {
+        phase('install', 'caching the root for the next compose');
+        staging = await rootfsCache.stage();
+        await part('install.copy', () => copyTree(root, path.join(staging!, 'rootfs')));
+        await copyFile(essentialStatus, path.join(staging, 'essential-status'));
+      }
     } else {
+      phase('install', `${backend}: ${t.packages.length} requested packages`);
       await installRpm({ treefile: t, target: root, treefileDir: path.dirname(loaded.files[0]!), cacheDir: path.join(cacheDir, 'rpm') });
     }
     lap('install');
@@ -135,7 +231,8 @@ export async function composeTree(o: ComposeTreeOptions): Promise<ComposeResult>
     if (t.preservePasswd === false && t.checkPasswd?.type === 'previous') {
       throw new ComposeInvalid('check-passwd type "previous" needs preserve-passwd', { key: 'check-passwd' });
     }
-    const report = await postprocessTree({ root, treefile: t, onStep: (s) => phase('postprocess', s) });
+    const previousInitramfs = entry?.state.initramfs !== undefined && entry.initramfsImage !== undefined ? { record: entry.state.initramfs, image: entry.initramfsImage } : undefined;
+    const report = await postprocessTree({ root, treefile: t, onStep: (s) => phase('postprocess', s), ...(previousInitramfs !== undefined ? { previousInitramfs } : {}) });
     if (previous !== undefined) await checkPasswd(t, repo, previous.checksum, root);
     const packages = backend === 'debian' ? await debianPackageList(root) : await rpmPackageList(root);
     const version = o.version ?? (t.automaticVersionPrefix !== undefined ? nextVersion(t.automaticVersionPrefix, t.automaticVersionSuffix, previous?.version, now()) : undefined);
@@ -162,8 +259,20 @@ export async function composeTree(o: ComposeTreeOptions): Promise<ComposeResult>
       bootable: report.kernelVersion !== undefined,
     });
     lap('commit');
-    return { checksum, ref: t.ref, ...(version !== undefined ? { version } : {}), inputhash, noop: false, packages: packages.length, timings };
+
+    if (rootfsCache !== undefined && staging !== undefined && cacheState !== undefined) {
+      if (report.initramfs !== undefined) {
+        await linkOrCopy(joinWithin(root, 'usr/lib/modules', report.initramfs.record.kver, 'initramfs.img'), path.join(staging, 'initramfs.img'));
+      }
+      await rootfsCache.publish(staging, { key: cacheState.key, indexDigests, packages: cacheState.packages, requested: t.packages, ...(report.initramfs !== undefined ? { initramfs: report.initramfs.record } : {}) });
+      staging = undefined;
+      install = { ...install, cached: true };
+      lap('cache');
+    }
+    const installReport: ComposeInstallReport = { ...install, ...(report.initramfs !== undefined ? { initramfsReused: report.initramfs.reused } : {}) };
+    return { checksum, ref: t.ref, ...(version !== undefined ? { version } : {}), inputhash, noop: false, packages: packages.length, timings, install: installReport };
   } finally {
+    if (staging !== undefined) await rootfsCache?.discard(staging);
     if (!o.keepWorkDir) await rm(work, { recursive: true, force: true });
   }
 }

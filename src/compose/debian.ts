@@ -19,13 +19,15 @@ export interface DebianInstallOptions {
   readonly cacheDir: string;
   /** Scratch directory for the sources and preferences files. */
   readonly workDir: string;
+  /** Where to save the dpkg status after the essential step (predicting package sets, tree-delta.ts). */
+  readonly essentialStatus?: string;
   /** Let mmdebstrap's own progress lines through to this process's stderr. */
   readonly verbose?: boolean;
   readonly timeoutMs?: number;
 }
 
 /** Builds the mmdebstrap argv; exported for tests. */
-export function mmdebstrapArgv(o: DebianInstallOptions, files: { sources: string; preferences?: string }): string[] {
+export function mmdebstrapArgv(o: DebianInstallOptions, files: { sources: string; preferences?: string; essentialStatus?: string }): string[] {
   const t = o.treefile;
   for (const p of t.packages) {
     if (/\s/.test(p)) {
@@ -40,6 +42,7 @@ export function mmdebstrapArgv(o: DebianInstallOptions, files: { sources: string
     `--setup-hook=sync-in ${o.cacheDir} /var/cache/apt/archives/`,
     `--customize-hook=sync-out /var/cache/apt/archives ${o.cacheDir}`,
   );
+  if (files.essentialStatus !== undefined) argv.push(`--essential-hook=download /var/lib/dpkg/status ${files.essentialStatus}`);
   if (files.preferences !== undefined) {
     argv.push(`--setup-hook=mkdir -p "$1"/etc/apt/preferences.d`, `--setup-hook=upload ${files.preferences} /etc/apt/preferences.d/berth-exclude`);
   }
@@ -65,12 +68,13 @@ export async function installDebian(o: DebianInstallOptions): Promise<void> {
   await mkdir(o.workDir, { recursive: true });
   const sources = path.join(o.workDir, 'berth.sources');
   await writeFile(sources, o.sources.deb822);
-  let preferences: string | undefined;
-  if (o.treefile.excludePackages.length > 0) {
-    preferences = path.join(o.workDir, 'exclude.pref');
-    await writeFile(preferences, o.treefile.excludePackages.map((p) => `Package: ${p}\nPin: release *\nPin-Priority: -1\n`).join('\n'));
-  }
-  const argv = mmdebstrapArgv(o, { sources, ...(preferences !== undefined ? { preferences } : {}) });
+  const preferencesDir = await writeExcludePreferences(o.workDir, o.treefile);
+  const preferences = preferencesDir !== undefined ? path.join(preferencesDir, 'berth-exclude.pref') : undefined;
+  const argv = mmdebstrapArgv(o, {
+    sources,
+    ...(preferences !== undefined ? { preferences } : {}),
+    ...(o.essentialStatus !== undefined ? { essentialStatus: o.essentialStatus } : {}),
+  });
   const r = await exec(argv, {
     check: false,
     pkg: 'mmdebstrap',
@@ -82,4 +86,13 @@ export async function installDebian(o: DebianInstallOptions): Promise<void> {
     const tail = r.stderr.toString('utf8').trim().split('\n').slice(-15).join('\n');
     throw new ComposeInstallFailed(`mmdebstrap failed (${r.signal ?? `exit ${r.exitCode}`})${tail ? `:\n${tail}` : ''}`, { backend: 'debian' });
   }
+}
+
+/** exclude-packages as apt preferences (pinned below zero) in `WORKDIR/preferences.d`; undefined when there are none. */
+export async function writeExcludePreferences(workDir: string, t: Treefile): Promise<string | undefined> {
+  if (t.excludePackages.length === 0) return undefined;
+  const dir = path.join(workDir, 'preferences.d');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'berth-exclude.pref'), t.excludePackages.map((p) => `Package: ${p}\nPin: release *\nPin-Priority: -1\n`).join('\n'));
+  return dir;
 }

@@ -18,13 +18,14 @@ import { ComposeInstallFailed } from './errors.js';
 /** Bump when compose's output for the same inputs changes, so old commits are not mistaken for current. */
 export const COMPOSE_FORMAT = 2;
 
-/** Runs `apt-get update` against private state in `stateDir` and returns digests of the Release files. */
-export async function aptIndexDigests(deb822: string, stateDir: string): Promise<Record<string, string>> {
-  const dir = path.resolve(stateDir);
-  for (const d of ['sources.list.d', 'state/lists/partial', 'cache/archives/partial', 'preferences.d']) await mkdir(path.join(dir, d), { recursive: true });
-  await writeFile(path.join(dir, 'sources.list.d', 'berth.sources'), deb822);
-  await writeFile(path.join(dir, 'status'), '');
-  const opts = [
+/**
+ * apt options that point every state, cache and source path into `dir` (nothing of the machine's
+ * apt state is read or written). apt bakes some options into its package cache without checking
+ * them when it reuses the cache (pkgCacheGen::ForceEssential): callers with other options name
+ * their own cache files with `cacheName`.
+ */
+export function privateAptOptions(dir: string, cacheName = ''): string[] {
+  return [
     `Dir::Etc::SourceList=${dir}/sources.list`,
     `Dir::Etc::SourceParts=${dir}/sources.list.d`,
     `Dir::Etc::Preferences=${dir}/preferences`,
@@ -33,10 +34,23 @@ export async function aptIndexDigests(deb822: string, stateDir: string): Promise
     `Dir::State::Lists=${dir}/state/lists`,
     `Dir::State::status=${dir}/status`,
     `Dir::Cache=${dir}/cache`,
+    // Keep apt's parsed package cache between calls (the machine's apt.conf.d may turn it off):
+    // each compose runs apt several times over the same indices.
+    `Dir::Cache::pkgcache=${dir}/cache/${cacheName}pkgcache.bin`,
+    `Dir::Cache::srcpkgcache=${dir}/cache/${cacheName}srcpkgcache.bin`,
     'Debug::NoLocking=1',
     'APT::Sandbox::User=root',
     'Acquire::Languages=none',
   ].flatMap((o) => ['-o', o]);
+}
+
+/** Runs `apt-get update` against private state in `stateDir` and returns digests of the Release files. */
+export async function aptIndexDigests(deb822: string, stateDir: string): Promise<Record<string, string>> {
+  const dir = path.resolve(stateDir);
+  for (const d of ['sources.list.d', 'state/lists/partial', 'cache/archives/partial', 'preferences.d']) await mkdir(path.join(dir, d), { recursive: true });
+  await writeFile(path.join(dir, 'sources.list.d', 'berth.sources'), deb822);
+  await writeFile(path.join(dir, 'status'), '');
+  const opts = privateAptOptions(dir);
   const r = await exec(['apt-get', ...opts, '-q', 'update'], { check: false, pkg: 'apt', timeoutMs: 10 * 60_000, env: { ...process.env, LC_ALL: 'C' } });
   const out = `${r.stdout.toString()}${r.stderr.toString()}`;
   if (r.exitCode !== 0 || /^(E:|Err:)/m.test(out)) {

@@ -20,6 +20,7 @@ import { compareNames, isErrno, joinWithin } from '../core/index.js';
 import type { Treefile } from '../formats/index.js';
 import { runInRoot } from './chroot.js';
 import { ComposeInvalid, ComposePostprocessFailed } from './errors.js';
+import { dracutInputsDigest, stagedFiles, type InitramfsRecord } from './tree-initramfs.js';
 
 /** What berth's initramfs always gets; the treefile's `initramfs-args` are appended. */
 export const BASE_DRACUT_ARGS: readonly string[] = ['--no-hostonly', '--reproducible', '--add', 'ostree'];
@@ -28,10 +29,14 @@ export interface PostprocessOptions {
   readonly root: string;
   readonly treefile: Treefile;
   readonly onStep?: (step: string) => void;
+  /** The previous compose's initramfs: copied instead of running dracut when its inputs are unchanged (tree-initramfs.ts). */
+  readonly previousInitramfs?: { readonly record: InitramfsRecord; readonly image: string };
 }
 
 export interface PostprocessReport {
   readonly kernelVersion?: string;
+  /** What the initramfs was built from (to reuse it next time), and whether it was reused. */
+  readonly initramfs?: { readonly record: InitramfsRecord; readonly reused: boolean };
   /** Regular files found under /var that tmpfiles.d cannot express; they are dropped. */
   readonly droppedVarFiles: readonly string[];
 }
@@ -118,7 +123,8 @@ export async function postprocessTree(o: PostprocessOptions): Promise<Postproces
     }
   }
 
-  const kernelVersion = await placeKernel(o, step);
+  const kernel = await placeKernel(o, step);
+  const kernelVersion = kernel?.kver;
   await buildCaches(root, step);
 
   step('filesystem layout');
@@ -167,7 +173,7 @@ export async function postprocessTree(o: PostprocessOptions): Promise<Postproces
 
   step('checking the tree');
   await dropUnstorable(root);
-  return { ...(kernelVersion !== undefined ? { kernelVersion } : {}), droppedVarFiles };
+  return { ...(kernel !== undefined ? { kernelVersion: kernel.kver, initramfs: { record: kernel.record, reused: kernel.reused } } : {}), droppedVarFiles };
 }
 
 /**
@@ -220,7 +226,7 @@ d /var/usrlocal/share 0755 root root - -
 d /var/usrlocal/src 0755 root root - -
 `;
 
-async function placeKernel(o: PostprocessOptions, step: (s: string) => void): Promise<string | undefined> {
+async function placeKernel(o: PostprocessOptions, step: (s: string) => void): Promise<{ kver: string; record: InitramfsRecord; reused: boolean } | undefined> {
   const { root, treefile: t } = o;
   const modules = joinWithin(root, 'usr/lib/modules');
   let kvers: string[] = [];
@@ -247,16 +253,46 @@ async function placeKernel(o: PostprocessOptions, step: (s: string) => void): Pr
   if (!(await present(joinWithin(root, 'usr/bin/dracut')))) {
     throw new ComposePostprocessFailed('The tree has a kernel but no dracut; add "dracut" and "ostree-boot" to packages', { step: 'initramfs' });
   }
-  step(`initramfs for ${kver} (dracut)`);
-  await rm(path.join(dir, 'initramfs.img'), { force: true });
+  const args = [...BASE_DRACUT_ARGS, ...(t.initramfsArgs ?? [])];
+  const image = path.join(dir, 'initramfs.img');
+  await rm(image, { force: true });
+  // The digest covers depmod's output as the previous compose left it; equal means depmod, a
+  // function of the same modules and settings, would write the same files again: skip it too.
+  const previous = o.previousInitramfs;
+  if (previous !== undefined && previous.record.kver === kver && JSON.stringify(previous.record.args) === JSON.stringify(args)) {
+    step(`initramfs for ${kver}: comparing dracut's inputs with the previous compose`);
+    const digest = await dracutInputsDigest(root, kver, args, previous.record.files);
+    if (digest === previous.record.digest) {
+      step(`initramfs for ${kver}: inputs unchanged, previous initramfs reused`);
+      await copyFile(previous.image, image);
+      await chmod(image, 0o644);
+      return { kver, record: previous.record, reused: true };
+    }
+  }
   try {
     await runInRoot(root, ['depmod', '-a', kver]);
-    await runInRoot(root, ['dracut', ...BASE_DRACUT_ARGS, ...(t.initramfsArgs ?? []), '--force', `/usr/lib/modules/${kver}/initramfs.img`, kver]);
+  } catch (err) {
+    throw new ComposePostprocessFailed(`depmod failed: ${(err as Error).message}`, { step: 'initramfs' }, { cause: err });
+  }
+  step(`initramfs for ${kver} (dracut)`);
+  // --keep leaves dracut's staging directory: its file list is what the next compose compares.
+  const tmp = '.berth-dracut';
+  await rm(joinWithin(root, tmp), { recursive: true, force: true });
+  await mkdir(joinWithin(root, tmp), { mode: 0o700 });
+  let files: string[];
+  try {
+    await runInRoot(root, ['dracut', ...args, '--keep', '--tmpdir', `/${tmp}`, '--force', `/usr/lib/modules/${kver}/initramfs.img`, kver]);
+    const staged = (await readdir(joinWithin(root, tmp))).filter((n) => n.startsWith('dracut.'));
+    if (staged.length !== 1) throw new Error(`expected one dracut staging directory, found ${staged.length}`);
+    files = await stagedFiles(joinWithin(root, tmp, staged[0]!, 'initramfs'));
   } catch (err) {
     throw new ComposePostprocessFailed(`dracut failed: ${(err as Error).message}`, { step: 'initramfs' }, { cause: err });
+  } finally {
+    await rm(joinWithin(root, tmp), { recursive: true, force: true });
   }
-  await chmod(path.join(dir, 'initramfs.img'), 0o644);
-  return kver;
+  await chmod(image, 0o644);
+  const digest = await dracutInputsDigest(root, kver, args, files);
+  return { kver, record: { kver, args, files, digest }, reused: false };
 }
 
 // ---------------------------------------------------------------------------------------------

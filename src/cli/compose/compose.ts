@@ -96,6 +96,7 @@ async function tree(argv: readonly string[], ctx: CommandContext): Promise<numbe
       'packages-count': result.packages,
       'no-op': result.noop,
       'timings-ms': result.timings,
+      ...(result.install !== undefined ? { 'berth-install': result.install } : {}),
     };
     await writeFile(values['write-composejson-to'], `${JSON.stringify(json, null, 2)}\n`);
   }
