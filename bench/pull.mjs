@@ -29,12 +29,16 @@ const INITIAL_RUNS = Math.max(1, Number(opt('initial-runs', '1')));
 const ONLY = opt('only', '').split(',').filter(Boolean);
 const APPEND = !args.includes('--no-append');
 const TIMESTAMP2 = '2026-01-02 00:00:00 +0000';
-// A private copy of dist/, so a rebuild by someone else in the middle of a run cannot change what is measured.
-const DIST = join(work, 'pull', 'dist-snapshot');
-rmSync(DIST, { recursive: true, force: true });
-mkdirSync(join(work, 'pull'), { recursive: true });
+// A private copy of bin/ and dist/, so a rebuild by someone else in the middle of a run cannot change what is
+// measured. berth runs as users run it, through bin/berth (which keeps Node from parsing NODE_EXTRA_CA_CERTS).
+const SNAP = join(work, 'pull', 'snapshot');
+const DIST = join(SNAP, 'dist');
+rmSync(join(work, 'pull', 'dist-snapshot'), { recursive: true, force: true });
+rmSync(SNAP, { recursive: true, force: true });
+mkdirSync(SNAP, { recursive: true });
 spawnSync('cp', ['-a', join(root, 'dist'), DIST]);
-const BERTH = [process.execPath, join(DIST, 'cli/bin.js'), 'ostree'];
+spawnSync('cp', ['-a', join(root, 'bin'), join(SNAP, 'bin')]);
+const BERTH = [join(SNAP, 'bin/berth'), 'ostree'];
 const log = (m) => process.stderr.write(`${m}\n`);
 
 function sh(argv, options = {}) {

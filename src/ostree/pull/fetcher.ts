@@ -1,8 +1,8 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpsAgent } from 'node:https';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { isErrno } from '../../core/index.js';
+import { extraCaCertificates, isErrno, requireBuiltin } from '../../core/index.js';
 import { PullFetchFailed, PullLowSpeed } from './errors.js';
 
 /**
@@ -74,6 +74,7 @@ export class Fetcher {
   readonly #options: FetcherOptions;
   readonly #agent: HttpAgent | HttpsAgent | undefined;
   readonly #sem: Semaphore;
+  #httpsRequest: typeof httpRequest | undefined;
 
   constructor(baseUrl: string, options: FetcherOptions = {}) {
     this.baseUrl = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
@@ -82,10 +83,15 @@ export class Fetcher {
     this.#sem = new Semaphore(maxSockets);
     if (this.baseUrl.protocol === 'http:') this.#agent = new HttpAgent({ keepAlive: true, maxSockets });
     else if (this.baseUrl.protocol === 'https:') {
-      this.#agent = new HttpsAgent({
+      // node:https (and TLS) load only for https remotes; `tls-ca-path` replaces the roots, as with ostree's curl.
+      const https = requireBuiltin<typeof import('node:https')>('node:https');
+      this.#httpsRequest = https.request;
+      const extra = options.ca === undefined ? extraCaCertificates() : undefined;
+      const ca = options.ca ?? (extra !== undefined ? [...extra] : undefined);
+      this.#agent = new https.Agent({
         keepAlive: true,
         maxSockets,
-        ...(options.ca !== undefined ? { ca: options.ca } : {}),
+        ...(ca !== undefined ? { ca } : {}),
         ...(options.cert !== undefined ? { cert: options.cert } : {}),
         ...(options.key !== undefined ? { key: options.key } : {}),
         rejectUnauthorized: options.insecure !== true,
@@ -223,7 +229,7 @@ export class Fetcher {
   #request(url: URL, rangeFrom: number | undefined, onData: (chunk: Buffer, status: number) => void): Promise<number> {
     const lowSpeedMs = this.#options.lowSpeedTimeoutMs ?? 30_000;
     return new Promise<number>((resolve, reject) => {
-      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+      const req = (url.protocol === 'https:' && this.#httpsRequest !== undefined ? this.#httpsRequest : httpRequest)(url, {
         agent: this.#agent,
         headers: { 'User-Agent': 'berth-ostree/1', ...(rangeFrom !== undefined ? { Range: `bytes=${rangeFrom}-` } : {}) },
         ...(this.#options.signal !== undefined ? { signal: this.#options.signal } : {}),
