@@ -216,6 +216,11 @@ export class LooseStore {
   }
 
   async has(type: ObjectType, checksum: string): Promise<boolean> {
+    return this.hasSync(type, checksum);
+  }
+
+  /** has() without a promise: an update pull asks about ~20k files, nearly all present. */
+  hasSync(type: ObjectType, checksum: string): boolean {
     if (this.#index !== undefined && this.#index.has(this.#indexKey(checksum, type))) return true;
     const final = this.objectPath(checksum, type);
     if (this.#pending.has(final) || this.#flushing.has(final)) return true;
@@ -484,6 +489,14 @@ export class LooseStore {
       await (await lock?.catch(() => undefined))?.release();
     }
     if (options.durable ?? true) await exec(['sync', '-f', join(this.path, 'objects')], { check: false });
+  }
+
+  /**
+   * Starts taking the repository lock (a helper process) now, so it is held by the time the first object
+   * is written; finish() lets it go.
+   */
+  lockEarly(): void {
+    void this.#locked().catch(() => undefined);
   }
 
   async #locked(): Promise<void> {

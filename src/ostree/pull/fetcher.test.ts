@@ -74,3 +74,43 @@ test('get() retries 503s with backoff, gives up on 404 at once, and cuts a stall
   await assert.rejects(f.get('stall'), { code: 'PULL_LOW_SPEED' });
   assert.ok(Date.now() - t0 < 5000);
 });
+
+test('get() pipelines requests over few connections: chunked, Connection: close, oversized and EOF-delimited responses', async (t) => {
+  const sockets = new Set<unknown>();
+  let served = 0;
+  const url = await server(t, (req, res) => {
+    sockets.add(req.socket);
+    served++;
+    const n = Number(/\/(\d+)$/.exec(req.url ?? '')?.[1] ?? '0');
+    if (req.url?.startsWith('/chunked/')) {
+      res.write(`c${n}-`); // no Content-Length: chunked
+      setImmediate(() => res.end('x'.repeat(n)));
+    } else if (req.url?.startsWith('/close/')) {
+      res.writeHead(200, { 'Content-Length': String(n).length, Connection: 'close' });
+      res.end(String(n));
+    } else if (req.url === '/big') res.end(Buffer.alloc(5000));
+    else if (req.url === '/eof') {
+      // HTTP/1.0-style: no length, the end of the connection ends the body
+      res.socket!.write('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil-eof');
+      res.socket!.end();
+    } else res.end(`body-${n}`);
+  });
+  const f = new Fetcher(url, { maxConnections: 2, pipelineDepth: 4, backoffMs: 1, attempts: 2 });
+  t.after(() => f.close());
+  const dec = (b: Uint8Array | undefined): string => new TextDecoder().decode(b);
+  const plain = await Promise.all(Array.from({ length: 40 }, (_, i) => f.get(`objects/${i}`)));
+  assert.deepEqual(plain.map(dec), Array.from({ length: 40 }, (_, i) => `body-${i}`));
+  assert.ok(sockets.size <= 2, `40 requests over ${sockets.size} connections`);
+  const chunked = await Promise.all(Array.from({ length: 10 }, (_, i) => f.get(`chunked/${i * 1000}`)));
+  assert.deepEqual(chunked.map(dec), Array.from({ length: 10 }, (_, i) => `c${i * 1000}-${'x'.repeat(i * 1000)}`));
+  // every response closes its connection: the requests pipelined behind it move to new connections
+  const closing = await Promise.all(Array.from({ length: 12 }, (_, i) => f.get(`close/${i}`)));
+  assert.deepEqual(closing.map(dec), Array.from({ length: 12 }, (_, i) => String(i)));
+  // a body over maxBytes fails that request only
+  const [big, ok] = await Promise.allSettled([f.get('big', { maxBytes: 100 }), f.get('objects/7')]);
+  assert.equal(big.status, 'rejected');
+  assert.equal(ok.status === 'fulfilled' ? dec(ok.value) : ok.reason, 'body-7');
+  assert.equal(dec(await f.get('eof')), 'until-eof');
+  assert.equal(f.stats.requests >= 40 + 10 + 12 + 2 + 1, true);
+  assert.ok(served >= 65);
+});
