@@ -139,9 +139,8 @@ export async function pull(store: LooseStore, options: PullOptions): Promise<Pul
   };
   // The object index (a listing of objects/) and the repository lock are ready by the time the first
   // object is looked up or written: both overlap with fetching the summary and the commit.
-  const indexing = options.dryRun === true ? Promise.resolve() : store.loadIndex();
+  const indexing = options.dryRun === true ? Promise.resolve() : store.lockEarly().then(async () => store.loadIndex());
   indexing.catch(() => undefined);
-  if (options.dryRun !== true) store.lockEarly();
   try {
     progress('summary');
     const verify = options.verify ?? { commit: {}, summary: {} };
