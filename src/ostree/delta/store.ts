@@ -491,7 +491,25 @@ export class LooseStore {
       this.#lock = undefined;
       await (await lock?.catch(() => undefined))?.release();
     }
-    if (options.durable ?? true) await exec(['sync', '-f', join(this.path, 'objects')], { check: false });
+    if (options.durable ?? true) await this.#syncDirs();
+  }
+
+  /**
+   * Makes the renames durable: an fsync of each objects/XX directory renamed into, and of objects/ (new
+   * subdirectories). The objects' data was synced before they were renamed; one journal commit covers
+   * the rest, so this costs about one syncfs without starting a `sync` process.
+   */
+  async #syncDirs(): Promise<void> {
+    const dirs = [join(this.path, 'objects'), ...this.#madeDirs];
+    this.#madeDirs.clear();
+    await Promise.all(dirs.map(async (d) => {
+      const fh = await open(d, 'r');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    }));
   }
 
   /**
