@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { tempDir } from '../../core/test-support.js';
 import { Fetcher } from './fetcher.js';
@@ -113,4 +113,27 @@ test('get() pipelines requests over few connections: chunked, Connection: close,
   assert.equal(dec(await f.get('eof')), 'until-eof');
   assert.equal(f.stats.requests >= 40 + 10 + 12 + 2 + 1, true);
   assert.ok(served >= 65);
+});
+
+test('get() against a server without keep-alive (one HTTP/1.0 response per connection) still gets every file', async (t) => {
+  let connections = 0;
+  const s = createNetServer((sock) => {
+    connections++;
+    let buf = '';
+    sock.on('data', (d) => {
+      buf += d.toString('latin1');
+      const m = /^GET \/(\S+) HTTP\/1\.1\r\n/.exec(buf);
+      if (m === null || !buf.includes('\r\n\r\n')) return;
+      const body = `file ${m[1]}`;
+      sock.end(`HTTP/1.0 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`); // answers the first request only
+    });
+    sock.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  t.after(() => new Promise<void>((r) => s.close(() => r())));
+  const f = new Fetcher(`http://127.0.0.1:${(s.address() as AddressInfo).port}/`, { maxConnections: 2, pipelineDepth: 4, attempts: 1 });
+  t.after(() => f.close());
+  const got = await Promise.all(Array.from({ length: 30 }, (_, i) => f.get(`o${i}`)));
+  assert.deepEqual(got.map((b) => new TextDecoder().decode(b)), Array.from({ length: 30 }, (_, i) => `file o${i}`));
+  assert.ok(connections >= 30);
 });

@@ -39,7 +39,7 @@ interface Pending {
   requeued: number;
 }
 
-/** Moves unanswered requests to another connection at most this often each, then fails them. */
+/** Moves a request to another connection at most this often when its connection answered nothing, then fails it. */
 const MAX_REQUEUE = 3;
 const CRLF2 = Buffer.from('\r\n\r\n');
 
@@ -49,10 +49,13 @@ export class Http1Client {
   readonly #waiting: Pending[] = [];
   readonly #conns = new Set<Connection>();
   #closed = false;
+  /** Drops to 1 when the server ends connections with pipelined requests unanswered (no keep-alive). */
+  #depth: number;
 
   constructor(origin: URL, options: Http1Options) {
     this.#origin = origin;
     this.#options = options;
+    this.#depth = Math.max(1, options.depth);
   }
 
   /** One GET of `path` (absolute, already escaped). Resolves with any status; rejects on transport errors. */
@@ -78,11 +81,11 @@ export class Http1Client {
       for (const c of this.#conns) {
         if (!c.usable) continue;
         open++;
-        if (c.inFlight < this.#options.depth && (best === undefined || c.inFlight < best.inFlight)) best = c;
+        if (c.inFlight < this.#depth && (best === undefined || c.inFlight < best.inFlight)) best = c;
       }
       if ((best === undefined || best.inFlight > 0) && open < this.#options.connections) best = this.#open();
       if (best === undefined) return; // every connection is full: the next response pumps again
-      const room = this.#options.depth - best.inFlight;
+      const room = this.#depth - best.inFlight;
       // spread a short queue over the connections instead of filling the first one
       const share = Math.max(1, Math.min(room, Math.ceil(this.#waiting.length / this.#options.connections)));
       best.send(this.#waiting.splice(0, share));
@@ -92,12 +95,14 @@ export class Http1Client {
   #open(): Connection {
     const conn = new Connection(this.#origin, this.#options, {
       done: () => this.#pump(),
-      gone: (unanswered, err) => {
+      gone: (unanswered, err, answered) => {
         this.#conns.delete(conn);
+        if (err === undefined && answered > 0 && unanswered.length > 0) this.#depth = 1;
         const again: Pending[] = [];
         for (const p of unanswered) {
-          if (err === undefined && p.requeued < MAX_REQUEUE && !this.#closed) {
-            p.requeued++;
+          // a connection that answered something made progress: its leftovers move on without counting
+          if (err === undefined && (answered > 0 || p.requeued < MAX_REQUEUE) && !this.#closed) {
+            if (answered === 0) p.requeued++;
             again.push(p);
           } else p.reject(err ?? new Error(`Connection to ${this.#origin.host} closed before the response`));
         }
@@ -129,6 +134,7 @@ class Connection {
   #parts: Buffer[] = [];
   #size = 0;
   #ended = false;
+  #answered = 0;
   /** No more requests: the server said `Connection: close`, or the connection failed. */
   usable = true;
 
@@ -174,7 +180,7 @@ class Connection {
     this.#ended = true;
     this.usable = false;
     this.#socket.destroy();
-    this.#events.gone(this.#inFlight.splice(0), err);
+    this.#events.gone(this.#inFlight.splice(0), err, this.#answered);
   }
 
   #onData(chunk: Buffer): void {
@@ -298,6 +304,7 @@ class Connection {
 
   #complete(): void {
     const p = this.#inFlight.shift()!;
+    this.#answered++;
     const body = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#size);
     this.#parts = [];
     this.#body = undefined;
@@ -310,7 +317,7 @@ class Connection {
 
 interface ConnectionEvents {
   done(): void;
-  gone(unanswered: Pending[], err: Error | undefined): void;
+  gone(unanswered: Pending[], err: Error | undefined, answered: number): void;
 }
 
 const EMPTY = Buffer.alloc(0);
