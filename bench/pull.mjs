@@ -214,7 +214,7 @@ const lines = [
   '',
   `## Network updates: pull and static deltas (bench/pull.mjs) — ${new Date().toISOString().slice(0, 16)}Z`,
   '',
-  `Command: \`node bench/pull.mjs --runs=${RUNS} --initial-runs=${INITIAL_RUNS}\` · ${cpus().length} vCPU ${cpus()[0]?.model ?? ''}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()} · ostree ${sh(['ostree', '--version']).match(/Version: '([^']+)'/)?.[1]} · Node ${process.version}`,
+  `Command: \`node bench/pull.mjs --runs=${RUNS} --initial-runs=${INITIAL_RUNS}${ONLY.length > 0 ? ` --only=${ONLY.join(',')}` : ''}\` · ${cpus().length} vCPU ${cpus()[0]?.model ?? ''}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()} · ostree ${sh(['ostree', '--version']).match(/Version: '([^']+)'/)?.[1]} · Node ${process.version}`,
   `Trees: v1 ${trees.stats?.v1?.files ?? ''} files; v2 = ${JSON.stringify(trees.stats?.changes ?? {})}. Server: in-process static HTTP/1.1 on 127.0.0.1, bytes = response bodies counted by the server. Times: whole-process wall and CPU (user + system, GNU time), median of the runs (alternating order). berth runs through bin/berth. 1-min load average at the end of the timed processes: ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} (median ${median(loads).toFixed(1)}).`,
   '',
   '| case | runs | ostree s | berth s | time ratio | ostree CPU s | berth CPU s | ostree MB | berth MB | bytes ratio | ostree req | berth req |',
