@@ -137,3 +137,17 @@ test('get() against a server without keep-alive (one HTTP/1.0 response per conne
   assert.deepEqual(got.map((b) => new TextDecoder().decode(b)), Array.from({ length: 30 }, (_, i) => `file o${i}`));
   assert.ok(connections >= 30);
 });
+
+test('get() across a keep-alive limit (the server closes every 5th response) loses nothing and keeps pipelining', async (t) => {
+  const s = createServer((req, res) => res.end(`r${req.url}`));
+  s.maxRequestsPerSocket = 5;
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  t.after(() => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); }));
+  let connections = 0;
+  s.on('connection', () => connections++);
+  const f = new Fetcher(`http://127.0.0.1:${(s.address() as AddressInfo).port}/`, { maxConnections: 2, pipelineDepth: 4, attempts: 1 });
+  t.after(() => f.close());
+  const got = await Promise.all(Array.from({ length: 100 }, (_, i) => f.get(`k${i}`)));
+  assert.deepEqual(got.map((b) => new TextDecoder().decode(b)), Array.from({ length: 100 }, (_, i) => `r/k${i}`));
+  assert.ok(connections >= 20 && connections < 100, `${connections} connections for 100 requests, 5 per connection`);
+});

@@ -36,11 +36,16 @@ interface Pending {
   readonly maxBytes: number | undefined;
   readonly resolve: (r: Http1Response) => void;
   readonly reject: (err: Error) => void;
+  /** Moves after a connection answered nothing. */
   requeued: number;
+  /** All moves to another connection. */
+  moved: number;
 }
 
 /** Moves a request to another connection at most this often when its connection answered nothing, then fails it. */
 const MAX_REQUEUE = 3;
+/** …and at most this often in all (every move follows a response on that connection, so this is generous). */
+const MAX_MOVES = 64;
 const CRLF2 = Buffer.from('\r\n\r\n');
 
 export class Http1Client {
@@ -62,7 +67,7 @@ export class Http1Client {
   get(path: string, maxBytes?: number): Promise<Http1Response> {
     if (this.#closed) return Promise.reject(new Error('HTTP client closed'));
     return new Promise((resolve, reject) => {
-      this.#waiting.push({ path, maxBytes, resolve, reject, requeued: 0 });
+      this.#waiting.push({ path, maxBytes, resolve, reject, requeued: 0, moved: 0 });
       this.#pump();
     });
   }
@@ -97,12 +102,16 @@ export class Http1Client {
       done: () => this.#pump(),
       gone: (unanswered, err, answered) => {
         this.#conns.delete(conn);
-        if (err === undefined && answered > 0 && unanswered.length > 0) this.#depth = 1;
+        // one response per connection: the server does not keep connections alive, pipelining only loses requests
+        if (err === undefined && answered === 1 && unanswered.length > 0) this.#depth = 1;
+        // a reused connection the server dropped while our requests were on the way (its idle timeout)
+        const dropped = err !== undefined && answered > 0 && /^(ECONNRESET|EPIPE)$/.test((err as NodeJS.ErrnoException).code ?? '');
         const again: Pending[] = [];
         for (const p of unanswered) {
           // a connection that answered something made progress: its leftovers move on without counting
-          if (err === undefined && (answered > 0 || p.requeued < MAX_REQUEUE) && !this.#closed) {
+          if ((err === undefined || dropped) && (answered > 0 || p.requeued < MAX_REQUEUE) && p.moved < MAX_MOVES && !this.#closed) {
             if (answered === 0) p.requeued++;
+            p.moved++;
             again.push(p);
           } else p.reject(err ?? new Error(`Connection to ${this.#origin.host} closed before the response`));
         }
@@ -303,6 +312,14 @@ class Connection {
   }
 
   #complete(): void {
+    // Node's http server answers requests past its maxRequestsPerSocket with 503 and Connection: close. On a
+    // connection that served others that is a keep-alive limit, not an error: the request moves on.
+    if (this.#status === 503 && !this.usable && this.#answered > 0) {
+      this.#parts = [];
+      this.#body = undefined;
+      this.destroy(undefined);
+      return;
+    }
     const p = this.#inFlight.shift()!;
     this.#answered++;
     const body = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#size);
