@@ -3,7 +3,7 @@
 // run, alternating, on a sysroot on a tmpfs this script mounts (ostree FIFREEZEs /boot's filesystem,
 // so never on the root fs). Each run deploys the same commit again: a 27k-entry hardlink checkout,
 // /etc copy + 3-way merge, a bootlink swap, and cleanup of the oldest deployment. Both tools are
-// timed as whole processes (`ostree admin deploy` vs `node bin/berth ostree admin deploy`).
+// timed as whole processes (`ostree admin deploy` vs `bin/berth ostree admin deploy`).
 // Usage: node bench/deploy.mjs [runs=5]   (root; after `npx tsc -p .`)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmdirSync, appendFileSync, readFileSync } from 'node:fs';
@@ -43,7 +43,7 @@ try {
   const berthT = [];
   for (let i = 0; i < runs; i++) {
     ostreeT.push(timed(['ostree', 'admin', `--sysroot=${S}`, 'deploy', '--os=test', 'test/os']));
-    berthT.push(timed([process.execPath, join(root, 'bin/berth'), 'ostree', 'admin', `--sysroot=${S}`, 'deploy', '--os=test', 'test/os']));
+    berthT.push(timed([join(root, 'bin/berth'), 'ostree', 'admin', `--sysroot=${S}`, 'deploy', '--os=test', 'test/os']));
   }
   const status = sh(['ostree', 'admin', `--sysroot=${S}`, 'status']);
   if (!/test [0-9a-f]{64}\.\d+/.test(status)) throw new Error('ostree cannot read the sysroot after the runs');

@@ -15,7 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { cpus, totalmem, release } from 'node:os';
+import { cpus, loadavg, totalmem, release } from 'node:os';
 import { dirname, join, normalize, resolve } from 'node:path';
 import { ensureTrees } from './tree.mjs';
 
@@ -29,12 +29,16 @@ const INITIAL_RUNS = Math.max(1, Number(opt('initial-runs', '1')));
 const ONLY = opt('only', '').split(',').filter(Boolean);
 const APPEND = !args.includes('--no-append');
 const TIMESTAMP2 = '2026-01-02 00:00:00 +0000';
-// A private copy of dist/, so a rebuild by someone else in the middle of a run cannot change what is measured.
-const DIST = join(work, 'pull', 'dist-snapshot');
-rmSync(DIST, { recursive: true, force: true });
-mkdirSync(join(work, 'pull'), { recursive: true });
+// A private copy of bin/ and dist/, so a rebuild by someone else in the middle of a run cannot change what is
+// measured. berth runs as users run it, through bin/berth (which keeps Node from parsing NODE_EXTRA_CA_CERTS).
+const SNAP = join(work, 'pull', 'snapshot');
+const DIST = join(SNAP, 'dist');
+rmSync(join(work, 'pull', 'dist-snapshot'), { recursive: true, force: true });
+rmSync(SNAP, { recursive: true, force: true });
+mkdirSync(SNAP, { recursive: true });
 spawnSync('cp', ['-a', join(root, 'dist'), DIST]);
-const BERTH = [process.execPath, join(DIST, 'cli/bin.js'), 'ostree'];
+spawnSync('cp', ['-a', join(root, 'bin'), join(SNAP, 'bin')]);
+const BERTH = [join(SNAP, 'bin/berth'), 'ostree'];
 const log = (m) => process.stderr.write(`${m}\n`);
 
 function sh(argv, options = {}) {
@@ -47,7 +51,8 @@ function sh(argv, options = {}) {
 function timed(argv) {
   return new Promise((resolveRun, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    // GNU time reports the child's CPU seconds (user + system) on its last stderr line
+    const child = spawn('/usr/bin/time', ['-f', '\nBENCH-CPU %U %S', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (b) => (out += b));
@@ -56,11 +61,17 @@ function timed(argv) {
     child.on('close', (code) => {
       const wall = Number(process.hrtime.bigint() - t0) / 1e9;
       if (code !== 0) reject(new Error(`${argv.join(' ')} failed (exit ${code}): ${err.slice(0, 2000)}`));
-      else resolveRun({ wall, out, err });
+      else {
+        const m = /\nBENCH-CPU ([\d.]+) ([\d.]+)\s*$/.exec(err);
+        loads.push(loadavg()[0]);
+        resolveRun({ wall, out, err: m === null ? err : err.slice(0, m.index), cpu: m === null ? NaN : Number(m[1]) + Number(m[2]) });
+      }
     });
   });
 }
 
+/** 1-min load average sampled at the end of every timed process. */
+const loads = [];
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -145,14 +156,14 @@ async function genDelta(tool) {
   if (tool === 'ostree') sh(['ostree', 'summary', '-u', `--repo=${dir}`]);
   else sh([process.execPath, '--input-type=module', '-e', `import { LooseStore, updateSummary } from '${join(DIST, 'ostree/index.js')}'; await updateSummary(await LooseStore.open(${JSON.stringify(dir)}));`]);
   const size = Number(sh(['du', '-sb', '--apparent-size', join(dir, 'deltas')]).split('\t')[0]);
-  return { dir, wall: r.wall, size };
+  return { dir, wall: r.wall, cpu: r.cpu, size };
 }
 log('bench: generating the v1→v2 delta with each tool…');
 const genO = await genDelta('ostree');
 const genB = await genDelta('berth');
 roots.ostree = genO.dir;
 roots.berth = genB.dir;
-results.push({ id: 'delta-generate', what: 'static-delta generate v1→v2 (archive repo)', o: { wall: genO.wall, bytes: genO.size }, b: { wall: genB.wall, bytes: genB.size } });
+results.push({ id: 'delta-generate', what: 'static-delta generate v1→v2 (archive repo)', o: { wall: genO.wall, cpu: genO.cpu, bytes: genO.size }, b: { wall: genB.wall, cpu: genB.cpu, bytes: genB.size } });
 
 // ---- pulls ---------------------------------------------------------------------------------------------
 function makeClient(kind, serverName) {
@@ -182,8 +193,8 @@ for (const c of CASES) {
         : [...BERTH, 'pull', `--repo=${client}`, '--progress=none', ...c.flags, 'origin', c.ref];
       resetCounters();
       const r = await timed(argv);
-      samples[tool].push({ wall: r.wall, bytes: counters.bytes, requests: counters.requests, byKind: { ...counters.byKind } });
-      log(`bench: ${c.id} ${tool} run ${i + 1}: ${r.wall.toFixed(2)} s, ${counters.requests} requests, ${(counters.bytes / 1e6).toFixed(2)} MB ${JSON.stringify(counters.byKind)}`);
+      samples[tool].push({ wall: r.wall, cpu: r.cpu, bytes: counters.bytes, requests: counters.requests, byKind: { ...counters.byKind } });
+      log(`bench: ${c.id} ${tool} run ${i + 1}: ${r.wall.toFixed(2)} s (${r.cpu.toFixed(2)} CPU-s, load ${loadavg()[0].toFixed(1)}), ${counters.requests} requests, ${(counters.bytes / 1e6).toFixed(2)} MB ${JSON.stringify(counters.byKind)}`);
       // correctness: the pulled ref is the expected commit and the repo is consistent
       const want = c.ref === 'bench/v1' ? V1 : V2;
       const got = sh(['ostree', 'rev-parse', `--repo=${client}`, `origin:${c.ref}`]).trim();
@@ -192,7 +203,7 @@ for (const c of CASES) {
       rmSync(dirname(client), { recursive: true, force: true });
     }
   }
-  const pick = (xs) => ({ wall: median(xs.map((x) => x.wall)), bytes: median(xs.map((x) => x.bytes)), requests: median(xs.map((x) => x.requests)) });
+  const pick = (xs) => ({ wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)), bytes: median(xs.map((x) => x.bytes)), requests: median(xs.map((x) => x.requests)) });
   results.push({ id: c.id, what: c.what, runs: c.runs, o: pick(samples.ostree), b: pick(samples.berth) });
 }
 server.close();
@@ -203,12 +214,12 @@ const lines = [
   '',
   `## Network updates: pull and static deltas (bench/pull.mjs) — ${new Date().toISOString().slice(0, 16)}Z`,
   '',
-  `Command: \`node bench/pull.mjs --runs=${RUNS} --initial-runs=${INITIAL_RUNS}\` · ${cpus().length} vCPU ${cpus()[0]?.model ?? ''}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()} · ostree ${sh(['ostree', '--version']).match(/Version: '([^']+)'/)?.[1]} · Node ${process.version}`,
-  `Trees: v1 ${trees.stats?.v1?.files ?? ''} files; v2 = ${JSON.stringify(trees.stats?.changes ?? {})}. Server: in-process static HTTP/1.1 on 127.0.0.1, bytes = response bodies counted by the server. Times: whole-process wall, median of the runs (alternating order).`,
+  `Command: \`node bench/pull.mjs --runs=${RUNS} --initial-runs=${INITIAL_RUNS}${ONLY.length > 0 ? ` --only=${ONLY.join(',')}` : ''}\` · ${cpus().length} vCPU ${cpus()[0]?.model ?? ''}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()} · ostree ${sh(['ostree', '--version']).match(/Version: '([^']+)'/)?.[1]} · Node ${process.version}`,
+  `Trees: v1 ${trees.stats?.v1?.files ?? ''} files; v2 = ${JSON.stringify(trees.stats?.changes ?? {})}. Server: in-process static HTTP/1.1 on 127.0.0.1, bytes = response bodies counted by the server. Times: whole-process wall and CPU (user + system, GNU time), median of the runs (alternating order). berth runs through bin/berth. 1-min load average at the end of the timed processes: ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} (median ${median(loads).toFixed(1)}).`,
   '',
-  '| case | runs | ostree s | berth s | time ratio | ostree MB | berth MB | bytes ratio | ostree req | berth req |',
-  '|---|---|---|---|---|---|---|---|---|---|',
-  ...results.map((r) => `| ${r.what} | ${r.runs ?? 1} | ${r.o.wall.toFixed(2)} | ${r.b.wall.toFixed(2)} | **${(r.b.wall / r.o.wall).toFixed(2)}×** | ${mb(r.o.bytes)} | ${mb(r.b.bytes)} | **${(r.b.bytes / r.o.bytes).toFixed(2)}×** | ${r.o.requests ?? ''} | ${r.b.requests ?? ''} |`),
+  '| case | runs | ostree s | berth s | time ratio | ostree CPU s | berth CPU s | ostree MB | berth MB | bytes ratio | ostree req | berth req |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ...results.map((r) => `| ${r.what} | ${r.runs ?? 1} | ${r.o.wall.toFixed(2)} | ${r.b.wall.toFixed(2)} | **${(r.b.wall / r.o.wall).toFixed(2)}×** | ${r.o.cpu.toFixed(2)} | ${r.b.cpu.toFixed(2)} | ${mb(r.o.bytes)} | ${mb(r.b.bytes)} | **${(r.b.bytes / r.o.bytes).toFixed(2)}×** | ${r.o.requests ?? ''} | ${r.b.requests ?? ''} |`),
   '',
   'delta-generate bytes = size of `deltas/` on disk; pull bytes = what the server sent for that pull.',
   '',

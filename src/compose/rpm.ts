@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { exec, joinWithin } from '../core/index.js';
+import { exec, joinWithin, trustExtraCasInFetch } from '../core/index.js';
 import { decodeRpmPackage, KeyFile, type Treefile } from '../formats/index.js';
 import { ComposeInstallFailed, ComposeInvalid } from './errors.js';
 import type { PackageRecord } from './gvariant-text.js';
@@ -63,6 +63,7 @@ export async function rpmRepoDigests(t: Treefile, treefileDir: string): Promise<
         h.update(`${hdr.name}-${hdr.epoch ?? 0}:${hdr.version}-${hdr.release}.${hdr.arch} ${createHash('sha256').update(bytes).digest('hex')}\n`);
       }
     } else {
+      if (def.baseurl.startsWith('https:')) trustExtraCasInFetch();
       const r = await fetch(new URL('repodata/repomd.xml', def.baseurl.endsWith('/') ? def.baseurl : `${def.baseurl}/`));
       if (!r.ok) throw new ComposeInstallFailed(`Repository ${def.id}: HTTP ${r.status} for repomd.xml`, { backend: 'rpm' });
       h.update(new Uint8Array(await r.arrayBuffer()));

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { isHostError } from '../../core/index.js';
 import { encodeGVariant } from '../gvariant/index.js';
 import {
-  checksumFromModifiedBase64, checksumToModifiedBase64, decodeArchiveHeader, decodeCommit, decodeDirMeta, decodeDirTree,
+  checksumFromModifiedBase64, checksumToModifiedBase64, decodeArchiveHeader, decodeCommit, decodeDirMeta, decodeDirTree, decodeDirTreeGeneric,
   decodeFileStream, decodeOstreeMeta, decodeSummary, decodeVardict, encodeArchiveHeader, encodeCommit, encodeDirMeta,
   encodeDirTree, encodeOstreeMeta, encodeSummary, fileStreamPrefix, loosePath, S_IFDIR, S_IFLNK, S_IFREG,
 } from './index.js';
@@ -108,4 +108,48 @@ test('modified base64 drops "=" and maps "/" to "_" but keeps "+"', () => {
   assert.throws(() => checksumFromModifiedBase64('abc'), code('FORMAT_OSTREE_BAD_BASE64'));
   assert.equal(loosePath(hex, 'file', true), `objects/0f/${hex.slice(2)}.filez`);
   assert.equal(S_IFLNK, 0o120000);
+});
+
+test('decodeDirTree() fast path accepts exactly what the generic decoder (with its normal-form check) accepts', () => {
+  const hex = (i: number): string => createHash('sha256').update(String(i)).digest('hex');
+  const trees = [
+    { files: [], dirs: [] },
+    { files: [{ name: 'a', checksum: hex(1) }], dirs: [] },
+    { files: [], dirs: [{ name: 'd', treeChecksum: hex(2), metaChecksum: hex(3) }] },
+    // > 255 and > 65535 bytes: 2- and 4-byte framing offsets
+    { files: Array.from({ length: 12 }, (_, i) => ({ name: `file-${i}`, checksum: hex(i) })), dirs: [{ name: 'ü', treeChecksum: hex(7), metaChecksum: hex(8) }] },
+    { files: Array.from({ length: 1700 }, (_, i) => ({ name: `f${String(i).padStart(5, '0')}`, checksum: hex(i) })), dirs: Array.from({ length: 30 }, (_, i) => ({ name: `d${i}`, treeChecksum: hex(i), metaChecksum: hex(i + 1) })) },
+  ];
+  let rng = 42;
+  const rand = (n: number): number => {
+    rng = (rng * 1103515245 + 12345) & 0x7fffffff;
+    return rng % n;
+  };
+  const outcome = (f: () => unknown): string => {
+    try {
+      return JSON.stringify(f());
+    } catch (err) {
+      return `error ${(err as { code?: string }).code}`;
+    }
+  };
+  let compared = 0;
+  for (const tree of trees) {
+    const good = encodeDirTree(tree);
+    assert.deepEqual(decodeDirTree(good), decodeDirTreeGeneric(good));
+    for (let k = 0; k < (good.length > 10_000 ? 40 : 400); k++) {
+      const b = new Uint8Array(good);
+      const kind = rand(4);
+      let bytes: Uint8Array = b;
+      if (kind === 0) b[rand(b.length)] = rand(256);
+      else if (kind === 1) b[b.length - 1 - rand(Math.min(b.length, 8))] = rand(256); // framing offsets
+      else if (kind === 2) bytes = b.subarray(0, rand(b.length));
+      else bytes = Uint8Array.from([...b.subarray(0, Math.min(b.length, 4000)), ...Array.from({ length: 1 + rand(3) }, () => rand(256))]);
+      const fast = outcome(() => decodeDirTree(bytes));
+      const slow = outcome(() => decodeDirTreeGeneric(bytes));
+      // identical results, and the same error code (the fast path defers every structural doubt to the generic one)
+      assert.equal(fast, slow, `mutation ${k} (${kind}) of a ${good.length}-byte dirtree`);
+      compared++;
+    }
+  }
+  assert.ok(compared > 1000);
 });

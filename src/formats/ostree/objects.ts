@@ -145,6 +145,11 @@ export function encodeDirTree(tree: DirTree): Uint8Array {
 }
 
 export function decodeDirTree(bytes: Uint8Array, options?: DecodeOptions): DirTree {
+  return decodeDirTreeFast(bytes) ?? decodeDirTreeGeneric(bytes, options);
+}
+
+/** decodeDirTree() through the generic GVariant decoder only: the reference the fast path is tested against. */
+export function decodeDirTreeGeneric(bytes: Uint8Array, options?: DecodeOptions): DirTree {
   const [files, dirs] = decodeGVariant(DIRTREE_TYPE, bytes, options) as [[string, Uint8Array][], [string, Uint8Array, Uint8Array][]];
   const seen = new Set<string>();
   const check = (name: string): void => {
@@ -163,6 +168,98 @@ export function decodeDirTree(bytes: Uint8Array, options?: DecodeOptions): DirTr
     }),
   };
   return out;
+}
+
+// The dirtree fast path: pulls and deltas decode hundreds of dirtrees with tens of thousands of entries, and the
+// generic decoder (values, then a re-encode for the normal-form check) cost ~0.4 ms per dirtree. `(a(say)a(sayay))`
+// has alignment 1 everywhere, so its normal form is exactly: framing offsets of the width the enclosing
+// container's size implies, contiguous elements, each string NUL-terminated without inner NUL, and
+// (ostree) 32-byte checksums. Anything else returns undefined and the generic decoder decides (and names the
+// error), so both paths accept exactly the same bytes (tested on mutations in objects.test.ts).
+
+function offsetWidth(size: number): number {
+  return size > 0xffffffff ? 8 : size > 0xffff ? 4 : size > 0xff ? 2 : size > 0 ? 1 : 0;
+}
+
+function readOffset(b: Uint8Array, at: number, w: number): number {
+  let v = 0;
+  for (let i = w - 1; i >= 0; i--) v = v * 256 + b[at + i]!;
+  return v;
+}
+
+/** Element boundaries [start, end) of an array of variable-size elements in b[s, e), or undefined. */
+function arrayElements(b: Uint8Array, s: number, e: number): number[] | undefined {
+  const size = e - s;
+  if (size === 0) return [];
+  const w = offsetWidth(size);
+  if (size < w) return undefined;
+  const dataEnd = readOffset(b, e - w, w);
+  const table = size - dataEnd;
+  if (dataEnd > size || table <= 0 || table % w !== 0) return undefined;
+  const out: number[] = [];
+  let prev = 0;
+  for (let at = s + dataEnd; at < e; at += w) {
+    const end = readOffset(b, at, w);
+    if (end < prev || end > dataEnd) return undefined;
+    out.push(s + prev, s + end);
+    prev = end;
+  }
+  return out;
+}
+
+/** A NUL-terminated UTF-8 name in b[a, end) (end includes the NUL), or undefined. */
+function fastName(b: Uint8Array, a: number, end: number): string | undefined {
+  if (end <= a || b[end - 1] !== 0) return undefined;
+  for (let i = a; i < end - 1; i++) if (b[i] === 0) return undefined;
+  try {
+    return UTF8D.decode(b.subarray(a, end - 1));
+  } catch {
+    return undefined;
+  }
+}
+
+function decodeDirTreeFast(b: Uint8Array): DirTree | undefined {
+  const n = b.length;
+  const w0 = offsetWidth(n);
+  if (w0 === 0 || n < w0) return undefined;
+  const filesEnd = readOffset(b, n - w0, w0);
+  if (filesEnd > n - w0) return undefined;
+  const fileSpans = arrayElements(b, 0, filesEnd);
+  const dirSpans = arrayElements(b, filesEnd, n - w0);
+  if (fileSpans === undefined || dirSpans === undefined) return undefined;
+  const seen = new Set<string>();
+  const files: DirTreeFile[] = [];
+  for (let i = 0; i < fileSpans.length; i += 2) {
+    const a = fileSpans[i]!;
+    const e = fileSpans[i + 1]!;
+    const w = offsetWidth(e - a);
+    if (e - a < w + 1) return undefined;
+    const sEnd = a + readOffset(b, e - w, w);
+    if (e - w - sEnd !== 32) return undefined;
+    const name = fastName(b, a, sEnd);
+    if (name === undefined) return undefined;
+    validateFilename(name);
+    if (seen.has(name)) throw new OstreeBadObject(`Duplicate name ${JSON.stringify(name)} in dirtree`, { type: 'dirtree', reason: 'duplicate' });
+    seen.add(name);
+    files.push({ name, checksum: bytesToHex(b.subarray(sEnd, sEnd + 32)) });
+  }
+  const dirs: DirTreeDir[] = [];
+  for (let i = 0; i < dirSpans.length; i += 2) {
+    const a = dirSpans[i]!;
+    const e = dirSpans[i + 1]!;
+    const w = offsetWidth(e - a);
+    if (e - a < 2 * w + 1) return undefined;
+    const sEnd = a + readOffset(b, e - w, w);
+    const treeEnd = a + readOffset(b, e - 2 * w, w);
+    if (treeEnd - sEnd !== 32 || e - 2 * w - treeEnd !== 32) return undefined;
+    const name = fastName(b, a, sEnd);
+    if (name === undefined) return undefined;
+    validateFilename(name);
+    if (seen.has(name)) throw new OstreeBadObject(`Duplicate name ${JSON.stringify(name)} in dirtree`, { type: 'dirtree', reason: 'duplicate' });
+    seen.add(name);
+    dirs.push({ name, treeChecksum: bytesToHex(b.subarray(sEnd, treeEnd)), metaChecksum: bytesToHex(b.subarray(treeEnd, treeEnd + 32)) });
+  }
+  return { files, dirs };
 }
 
 // ---- file headers --------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { trustExtraCasInFetch } from '../../core/index.js';
 import { MANIFEST_ACCEPT, sha256Digest } from '../../formats/index.js';
 import { DigestMismatch, RegistryError, RegistryNotFound, RegistryUnauthorized, RegistryUnreachable } from '../errors.js';
 import type { Credentials } from './auth-config.js';
@@ -253,6 +254,7 @@ export class RegistryClient {
     }
     let res: Response;
     try {
+      if (url.protocol === 'https:') trustExtraCasInFetch();
       res = await fetch(url, { headers, ...(this.#signal ? { signal: this.#signal } : {}) });
     } catch (err) {
       throw new RegistryUnreachable(`Cannot reach the token service ${JSON.stringify(url.origin)}: ${(err as Error).message}`, { registry: this.registry }, { cause: err });
@@ -281,6 +283,7 @@ export class RegistryClient {
       if (!sendAuth) delete (headers as Record<string, string>).authorization;
       let res: Response;
       try {
+        if (target.startsWith('https:')) trustExtraCasInFetch();
         res = await fetch(target, {
           method: init.method,
           headers,

@@ -115,15 +115,31 @@ export async function applyStaticDelta(store: LooseStore, loaded: LoadedSuperblo
     partsApplied++;
     options.onPart?.(i, header, false);
   }
+  const fallbacks: delta.FallbackObject[] = [];
   for (const f of sb.fallbacks) {
     const type = OBJTYPE_NAME[f.objtype] ?? 'file';
     if (await store.has(type, f.checksum)) continue;
     if (options.fetchFallback === undefined) {
       throw new StaticDeltaMissingObject(`Delta ${name} needs fallback ${type} object ${f.checksum}, which the repository lacks`, { name, checksum: f.checksum, type });
     }
-    await options.fetchFallback(f);
-    objectsWritten++;
+    fallbacks.push(f);
   }
+  // Fallbacks are whole objects fetched one by one: keep several in flight (the fetcher bounds connections).
+  let next = 0;
+  let failed = false;
+  const results = await Promise.allSettled(Array.from({ length: Math.min(32, fallbacks.length) }, async () => {
+    while (next < fallbacks.length && !failed) {
+      try {
+        await options.fetchFallback!(fallbacks[next++]!);
+      } catch (err) {
+        failed = true; // the other workers stop after their current object
+        throw err;
+      }
+      objectsWritten++;
+    }
+  }));
+  const rejected = results.find((r) => r.status === 'rejected');
+  if (rejected !== undefined) throw rejected.reason;
   if (options.writeCommit ?? true) {
     const detached = superblockCommitMeta(sb);
     if (detached !== undefined) await store.writeMeta('commitmeta', sb.to, encodeVardict(detached));

@@ -1,9 +1,11 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpsAgent } from 'node:https';
+import type { ConnectionOptions } from 'node:tls';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { isErrno } from '../../core/index.js';
+import { extraCaCertificates, isErrno, requireBuiltin } from '../../core/index.js';
 import { PullFetchFailed, PullLowSpeed } from './errors.js';
+import { Http1Client } from './http1.js';
 
 /**
  * Fetches files of a remote repository by relative path (`summary`, `objects/ab/cd….filez`,
@@ -15,6 +17,8 @@ import { PullFetchFailed, PullLowSpeed } from './errors.js';
 export interface FetcherOptions {
   /** Concurrent connections (ostree: 8 object requests). */
   readonly maxConnections?: number;
+  /** GETs in flight per connection, pipelined (default 4; 1 waits for each response). */
+  readonly pipelineDepth?: number;
   /** Attempts per request, first included (default 5). */
   readonly attempts?: number;
   /** First retry delay; doubles each time (default 200 ms). */
@@ -66,6 +70,7 @@ class HttpStatusError extends Error {
   }
 }
 
+const USER_AGENT = 'berth-ostree/1';
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 export class Fetcher {
@@ -74,27 +79,48 @@ export class Fetcher {
   readonly #options: FetcherOptions;
   readonly #agent: HttpAgent | HttpsAgent | undefined;
   readonly #sem: Semaphore;
+  #httpsRequest: typeof httpRequest | undefined;
+  /** Whole-file GETs (get()); download() keeps node:http for Range and streaming to disk. */
+  readonly #http1: Http1Client | undefined;
 
   constructor(baseUrl: string, options: FetcherOptions = {}) {
     this.baseUrl = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
     this.#options = options;
     const maxSockets = options.maxConnections ?? 8;
     this.#sem = new Semaphore(maxSockets);
+    let tls: ConnectionOptions | undefined;
     if (this.baseUrl.protocol === 'http:') this.#agent = new HttpAgent({ keepAlive: true, maxSockets });
     else if (this.baseUrl.protocol === 'https:') {
-      this.#agent = new HttpsAgent({
-        keepAlive: true,
-        maxSockets,
-        ...(options.ca !== undefined ? { ca: options.ca } : {}),
+      // node:https (and TLS) load only for https remotes; `tls-ca-path` replaces the roots, as with ostree's curl.
+      const https = requireBuiltin<typeof import('node:https')>('node:https');
+      this.#httpsRequest = https.request;
+      const extra = options.ca === undefined ? extraCaCertificates() : undefined;
+      const ca = options.ca ?? (extra !== undefined ? [...extra] : undefined);
+      tls = {
+        ...(ca !== undefined ? { ca } : {}),
         ...(options.cert !== undefined ? { cert: options.cert } : {}),
         ...(options.key !== undefined ? { key: options.key } : {}),
         rejectUnauthorized: options.insecure !== true,
-      });
+      };
+      this.#agent = new https.Agent({ keepAlive: true, maxSockets, ...tls });
     } else if (this.baseUrl.protocol !== 'file:') throw new RangeError(`Unsupported URL scheme ${JSON.stringify(this.baseUrl.protocol)}`);
+    if (this.#agent !== undefined) {
+      const lowSpeedMs = options.lowSpeedTimeoutMs ?? 30_000;
+      this.#http1 = new Http1Client(this.baseUrl, {
+        connections: maxSockets,
+        depth: Math.max(1, options.pipelineDepth ?? 4),
+        userAgent: USER_AGENT,
+        lowSpeedMs,
+        lowSpeedError: (url) => new PullLowSpeed(`No data from ${url} for ${Math.round(lowSpeedMs / 1000)} s`, { url, seconds: lowSpeedMs / 1000 }),
+        ...(tls !== undefined ? { tls } : {}),
+      });
+      options.signal?.addEventListener('abort', () => this.#http1?.close(), { once: true });
+    }
   }
 
   close(): void {
     this.#agent?.destroy();
+    this.#http1?.close();
   }
 
   url(path: string): URL {
@@ -116,18 +142,15 @@ export class Fetcher {
         throw err;
       }
     }
+    const http1 = this.#http1!;
     const result = await this.#withRetries(url, async () => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const status = await this.#request(url, undefined, (chunk) => {
-        size += chunk.length;
-        if (options.maxBytes !== undefined && size > options.maxBytes) throw new Error(`${url.href} is larger than ${options.maxBytes} bytes`);
-        chunks.push(chunk);
-      });
-      if (status === 404) return undefined;
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-      return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-    });
+      this.stats.requests++;
+      const res = await http1.get(url.pathname + url.search, options.maxBytes);
+      this.stats.bytes += res.body.length;
+      if (res.status === 404) return undefined;
+      if (res.status !== 200) throw new HttpStatusError(res.status, url.href);
+      return new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.byteLength);
+    }, false);
     if (result === undefined && options.optional !== true) {
       throw new PullFetchFailed(`Server returned HTTP 404 for ${url.href}`, { url: url.href, status: 404, attempts: 1 });
     }
@@ -189,14 +212,15 @@ export class Fetcher {
     return found;
   }
 
-  async #withRetries<T>(url: URL, attempt: () => Promise<T>): Promise<T> {
+  /** `gated`: hold one of the connection slots during the attempt (the pipelined client queues by itself). */
+  async #withRetries<T>(url: URL, attempt: () => Promise<T>, gated = true): Promise<T> {
     const attempts = Math.max(1, this.#options.attempts ?? 5);
     const sleep = this.#options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     let delay = this.#options.backoffMs ?? 200;
     let lastErr: unknown;
     for (let i = 0; i < attempts; i++) {
       this.#options.signal?.throwIfAborted();
-      await this.#sem.acquire();
+      if (gated) await this.#sem.acquire();
       try {
         return await attempt();
       } catch (err) {
@@ -205,7 +229,7 @@ export class Fetcher {
         if (status !== undefined && !RETRYABLE_STATUS.has(status)) break;
         if (this.#options.signal?.aborted === true) break;
       } finally {
-        this.#sem.release();
+        if (gated) this.#sem.release();
       }
       if (i + 1 < attempts) {
         this.stats.retries++;
@@ -223,9 +247,9 @@ export class Fetcher {
   #request(url: URL, rangeFrom: number | undefined, onData: (chunk: Buffer, status: number) => void): Promise<number> {
     const lowSpeedMs = this.#options.lowSpeedTimeoutMs ?? 30_000;
     return new Promise<number>((resolve, reject) => {
-      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+      const req = (url.protocol === 'https:' && this.#httpsRequest !== undefined ? this.#httpsRequest : httpRequest)(url, {
         agent: this.#agent,
-        headers: { 'User-Agent': 'berth-ostree/1', ...(rangeFrom !== undefined ? { Range: `bytes=${rangeFrom}-` } : {}) },
+        headers: { 'User-Agent': USER_AGENT, ...(rangeFrom !== undefined ? { Range: `bytes=${rangeFrom}-` } : {}) },
         ...(this.#options.signal !== undefined ? { signal: this.#options.signal } : {}),
       });
       this.stats.requests++;

@@ -137,6 +137,10 @@ export async function pull(store: LooseStore, options: PullOptions): Promise<Pul
   const progress = (phase: PullProgress['phase']): void => {
     options.onProgress?.({ phase, ...counters, bytes: fetcher.stats.bytes });
   };
+  // The object index (a listing of objects/) and the repository lock are ready by the time the first
+  // object is looked up or written: both overlap with fetching the summary and the commit.
+  const indexing = options.dryRun === true ? Promise.resolve() : store.lockEarly().then(async () => store.loadIndex());
+  indexing.catch(() => undefined);
   try {
     progress('summary');
     const verify = options.verify ?? { commit: {}, summary: {} };
@@ -221,7 +225,7 @@ export async function pull(store: LooseStore, options: PullOptions): Promise<Pul
     // (objects are stored children first, and interrupted pulls leave a commitpartial marker),
     // so an update scans only the trees that changed. ostree 2022.7 rescans everything.
     const trustLocalTrees = (await store.partialCommits()).length === 0;
-    await store.loadIndex();
+    await indexing;
     const results: PulledRef[] = [];
     for (const target of targets) {
       const refKey = target.ref;
@@ -361,9 +365,8 @@ export async function pull(store: LooseStore, options: PullOptions): Promise<Pul
               if (seenFiles.has(f.checksum)) continue;
               seenFiles.add(f.checksum);
               counters.requested++;
-              pool.add(async () => {
-                if (!(await store.has('file', f.checksum))) await fetchFile(f.checksum);
-              });
+              // a task (and its promises) only for what is missing: most files of a changed directory are here
+              if (!store.hasSync('file', f.checksum)) pool.add(async () => fetchFile(f.checksum));
             }
           }
           for (const d of dt.dirs) {
