@@ -332,3 +332,26 @@ test('host provision finds a seed in the target\'s /var/lib/cloud/seed/nocloud (
   assert.match(r.out, /^Provisioned instance from-image from dir:\/var\/lib\/cloud\/seed\/nocloud$/m);
   assert.equal(await fsp.readFile(path.join(await s.deployDir(), 'etc/hostname'), 'utf8'), 'imaged\n');
 });
+
+test('compose seed writes a cidata disk that host provision applies (vfat and iso9660)', async (t) => {
+  const s = await setup(t);
+  if (!s || !(await needTools(t, 'mkfs.vfat', 'mcopy', 'xorriso'))) return;
+  for (const [i, format] of (['vfat', 'iso9660'] as const).entries()) {
+    const src = await s.seed(`disk-${format}`, `instance-id: disk-${i}\n`, `#cloud-config\nhostname: from-${format}\nusers: [{name: dave, groups: [adm]}]\n`);
+    const img = path.join(s.dir, `seed-${format}.img`);
+    const w = await berth('compose', 'seed', `--format=${format}`, '-o', img, src);
+    assert.equal(w.code, 0, w.err);
+    assert.match(w.out, new RegExp(`^Wrote .* \\(${format}, label (CIDATA|cidata)\\): instance disk-${i}, hostname from-${format}, 1 user\\(s\\)`));
+    const r = await berth('host', `--sysroot=${s.sysroot}`, 'provision', `--seed=${img}`);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, `Provisioned instance disk-${i} from image:${img}\n`);
+    const etc = path.join(await s.deployDir(), 'etc');
+    assert.equal(await fsp.readFile(path.join(etc, 'hostname'), 'utf8'), `from-${format}\n`);
+    assert.ok((await fieldOf(path.join(etc, 'group'), 'adm', 3))!.split(',').includes('dave'));
+  }
+  const bad = await s.seed('disk-bad', 'instance-id: x\n', '#cloud-config\nusers: [{name: eve, sudo: "ALL\\nALL"}]\n');
+  const w = await berth('compose', 'seed', '-o', path.join(s.dir, 'bad.img'), bad);
+  assert.equal(w.code, 2);
+  assert.match(w.err, /user-data:2: users\[0\]\.sudo: A sudo rule must be one line/);
+  await assert.rejects(fsp.stat(path.join(s.dir, 'bad.img')), { code: 'ENOENT' });
+});

@@ -2,13 +2,13 @@
  * Where NoCloud seeds come from and how they are written:
  * - a disk (or image file) whose filesystem is labelled `cidata` (vfat: `CIDATA`; iso9660: `cidata`),
  *   holding `meta-data` and `user-data` at its root, as cloud-init's NoCloud reads it. berth writes
- *   one with `mkfs.vfat` + `mcopy` (dosfstools, mtools) or `xorriso -as mkisofs`, and reads one by
- *   mounting it read-only (loop for files): the booted host has the kernel's vfat and isofs, no tools;
+ *   one with `mkfs.vfat` + `mcopy` (dosfstools, mtools) or `xorriso -as mkisofs`, and reads one with
+ *   the same tools when present, else by mounting it read-only (the kernel's vfat and isofs);
  * - a directory: cloud-init's own seed path `/var/lib/cloud/seed/nocloud/` in the host's `/var`
  *   (`compose image --seed=DIR` puts the seed there, in the stateroot's var of the image).
  */
 import { createHash } from 'node:crypto';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { exec, isErrno, which } from '../../core/index.js';
@@ -83,8 +83,10 @@ async function fsType(device: string): Promise<string | undefined> {
 }
 
 /**
- * Reads a seed disk or image file by mounting it read-only in a private directory (a loop device
- * for a file), then unmounts it. Only vfat and iso9660, as NoCloud.
+ * Reads a seed disk or image file. Without mounting when the userspace tools are there (mtools for
+ * vfat, xorriso for iso9660: no kernel filesystem, no loop device), else by mounting it read-only in
+ * a private directory (a loop device for a file), as on a host whose image has the kernel's vfat and
+ * isofs but not the tools. Only vfat and iso9660, as NoCloud.
  */
 export async function readSeedImage(device: string): Promise<LoadedSeed> {
   const st = await stat(device).catch((err: unknown) => {
@@ -95,21 +97,35 @@ export async function readSeedImage(device: string): Promise<LoadedSeed> {
   if (type !== 'vfat' && type !== 'iso9660') {
     throw new ProvisionSeedUnreadable(`Seed ${JSON.stringify(device)} is ${type === undefined ? 'not a filesystem blkid knows' : type}; a NoCloud seed is vfat or iso9660`, { path: device });
   }
-  const mnt = await mkdtemp(path.join(tmpdir(), 'berth-seed-'));
-  const opts = st.isFile() ? 'ro,loop' : 'ro';
-  const mounted = await exec(['mount', '-t', type, '-o', opts, device, mnt], { pkg: 'mount', check: false });
-  if (mounted.exitCode !== 0) {
-    await rmdir(mnt).catch(() => undefined);
-    throw new ProvisionSeedUnreadable(`Cannot mount seed ${JSON.stringify(device)}: ${mounted.stderr.toString().trim()}`, { path: device });
-  }
-  try {
-    return await readSeedDir(mnt, `${st.isFile() ? 'image' : 'disk'}:${device}`).catch((err: unknown) => {
+  const source = `${st.isFile() ? 'image' : 'disk'}:${device}`;
+  const readIn = (dir: string): Promise<LoadedSeed> =>
+    readSeedDir(dir, source).catch((err: unknown) => {
       if (ProvisionSeedNotFound.is(err)) throw new ProvisionSeedNotFound(`No meta-data on seed disk ${JSON.stringify(device)}`, { path: device });
       throw err;
     });
+  const work = await mkdtemp(path.join(tmpdir(), 'berth-seed-')); // 0700
+  try {
+    const tool = type === 'vfat' ? 'mcopy' : 'xorriso';
+    if ((await which(tool)) !== undefined) {
+      const out = path.join(work, 'seed');
+      const argv = type === 'vfat'
+        ? ['mcopy', '-s', '-n', '-i', device, '::/', out]
+        : ['xorriso', '-osirrox', 'on', '-indev', st.isFile() ? device : `stdio:${device}`, '-extract', '/', out];
+      const r = await exec(argv, { check: false, env: { ...process.env, MTOOLS_SKIP_CHECK: '1' } });
+      if (r.exitCode !== 0) throw new ProvisionSeedUnreadable(`Cannot read seed ${JSON.stringify(device)} with ${tool}: ${r.stderr.toString().trim()}`, { path: device });
+      return await readIn(out);
+    }
+    const mnt = path.join(work, 'mnt');
+    await mkdir(mnt);
+    const mounted = await exec(['mount', '-t', type, '-o', st.isFile() ? 'ro,loop' : 'ro', device, mnt], { pkg: 'mount', check: false });
+    if (mounted.exitCode !== 0) throw new ProvisionSeedUnreadable(`Cannot mount seed ${JSON.stringify(device)}: ${mounted.stderr.toString().trim()}`, { path: device });
+    try {
+      return await readIn(mnt);
+    } finally {
+      await exec(['umount', mnt], { check: false });
+    }
   } finally {
-    await exec(['umount', mnt], { check: false });
-    await rmdir(mnt).catch(() => undefined);
+    await rm(work, { recursive: true, force: true });
   }
 }
 
