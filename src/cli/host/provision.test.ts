@@ -322,7 +322,8 @@ test('host provision finds a seed in the target\'s /var/lib/cloud/seed/nocloud (
   const s = await setup(t);
   if (!s) return;
   const { installSeedDir } = await import('../../compose/index.js');
-  const src = await s.seed('img-seed', 'instance-id: from-image\nlocal-hostname: imaged\n', '');
+  // An existing system user (home /nonexistent) only gets the group: its home is not touched.
+  const src = await s.seed('img-seed', 'instance-id: from-image\nlocal-hostname: imaged\n', '#cloud-config\nusers: [{name: nobody, groups: [adm]}]\n');
   await installSeedDir(s.varDir, src);
   const seedDir = path.join(s.varDir, 'lib/cloud/seed/nocloud');
   assert.equal((await fsp.stat(seedDir)).mode & 0o777, 0o700);
@@ -331,6 +332,8 @@ test('host provision finds a seed in the target\'s /var/lib/cloud/seed/nocloud (
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^Provisioned instance from-image from dir:\/var\/lib\/cloud\/seed\/nocloud$/m);
   assert.equal(await fsp.readFile(path.join(await s.deployDir(), 'etc/hostname'), 'utf8'), 'imaged\n');
+  assert.ok((await fieldOf(path.join(await s.deployDir(), 'etc/group'), 'adm', 3))!.split(',').includes('nobody'));
+  assert.equal((await passwdOf(path.join(await s.deployDir(), 'etc'))).get('nobody')!.home, '/nonexistent');
 });
 
 test('compose seed writes a cidata disk that host provision applies (vfat and iso9660)', async (t) => {

@@ -159,7 +159,8 @@ async function plan(target: ProvisionTarget, seed: Seed): Promise<Plan> {
     }
     const existing = passwd.get(u.name);
     const home = existing?.home ?? homeOf(u);
-    const needsHome = existing !== undefined || !(u.system || u.noCreateHome) || u.sshAuthorizedKeys.length > 0;
+    // A new user gets a home unless system/no_create_home; anyone given keys needs one for them.
+    const needsHome = u.sshAuthorizedKeys.length > 0 || (existing === undefined && !(u.system || u.noCreateHome));
     if (!needsHome) continue;
     const hostHome = targetPath(target, home);
     if (hostHome === undefined) {
