@@ -10,7 +10,7 @@
  * (enabled like `systemctl enable`), runcmd; the record under /var/lib/berth/provision last. Every
  * step is idempotent, so a crash before the record means the next boot applies the seed again.
  */
-import { chown, cp, lstat, mkdir, readFile, readdir, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, lchown, lstat, mkdir, readFile, readdir, symlink, unlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { exec, exists, isErrno, which, writeFileAtomic } from '../../core/index.js';
 import type { Seed, SeedContainer } from '../../formats/index.js';
@@ -203,7 +203,6 @@ async function shadow(step: string, argv: string[]): Promise<void> {
 async function ensureDir(dir: string, mode: number, uid: number, gid: number): Promise<void> {
   await mkdir(dir, { recursive: true, mode });
   await chown(dir, uid, gid);
-  const { chmod } = await import('node:fs/promises');
   await chmod(dir, mode);
 }
 
@@ -221,7 +220,6 @@ async function copySkel(skel: string, home: string, uid: number, gid: number): P
     await cp(path.join(skel, name), dest, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
     const walk = async (p: string): Promise<void> => {
       const st = await lstat(p);
-      const { lchown } = await import('node:fs/promises');
       await lchown(p, uid, gid);
       if (st.isDirectory()) for (const n of await readdir(p)) await walk(path.join(p, n));
     };
