@@ -345,6 +345,11 @@ test('compose seed writes a cidata disk that host provision applies (vfat and is
     const w = await berth('compose', 'seed', `--format=${format}`, '-o', img, src);
     assert.equal(w.code, 0, w.err);
     assert.match(w.out, new RegExp(`^Wrote .* \\(${format}, label (CIDATA|cidata)\\): instance disk-${i}, hostname from-${format}, 1 user\\(s\\)`));
+    const before = await snapshot(s.sysroot);
+    const dry = await berth('host', `--sysroot=${s.sysroot}`, 'provision', '--dry-run', `--seed=${img}`);
+    assert.equal(dry.code, 0, dry.err);
+    assert.match(dry.out, new RegExp(`^Seed image:.* \\(instance disk-${i}\\) is valid:\n  hostname: from-${format}\n  users: dave\n`));
+    assert.deepEqual(await snapshot(s.sysroot), before, '--dry-run changes nothing');
     const r = await berth('host', `--sysroot=${s.sysroot}`, 'provision', `--seed=${img}`);
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out, `Provisioned instance disk-${i} from image:${img}\n`);
