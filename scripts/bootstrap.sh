@@ -8,7 +8,7 @@ purpose=${1:-test}
 
 # Debian packages: what `npm start` needs, and what the test suite drives as real peers.
 START_PKGS=(ostree attr xz-utils crun runc conmon iproute2 busybox-static e2fsprogs tini)
-TEST_PKGS=("${START_PKGS[@]}" python3-gi gir1.2-glib-2.0 skopeo docker-registry uidmap libarchive-tools gnupg openssl zstd mmdebstrap rpm createrepo-c dnf fdisk qemu-system-x86 qemu-utils cpio grub-pc-bin systemd)
+TEST_PKGS=("${START_PKGS[@]}" python3-gi gir1.2-glib-2.0 skopeo docker-registry uidmap libarchive-tools gnupg openssl zstd mmdebstrap rpm createrepo-c dnf fdisk qemu-system-x86 qemu-utils cpio grub-pc-bin systemd dosfstools mtools xorriso)
 
 if [ "$purpose" = start ]; then want=("${START_PKGS[@]}"); else want=("${TEST_PKGS[@]}"); fi
 missing=()

@@ -39,5 +39,7 @@ test('packBerth() writes the same bytes for the same checkout, without tests', a
   assert.match(list, /usr\/lib\/berth\/node_modules\/a\/package\.json/);
   assert.match(list, /usr\/lib\/berth\/dist\/cli\/bin\.js/);
   assert.doesNotMatch(list, /x\.test\.js/);
+  assert.match(list, /usr\/lib\/systemd\/system\/berth-provision\.service\n/);
+  assert.match(list, /usr\/lib\/systemd\/system\/multi-user\.target\.wants\/berth-provision\.service -> \.\.\/berth-provision\.service/);
   assert.equal((await exec(['cmp', join(co, 'one.tar'), join(co, 'two.tar')], { check: false })).exitCode, 0);
 });

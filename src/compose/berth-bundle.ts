@@ -3,12 +3,13 @@
  * bin/, dist/ without tests) and its production dependencies, laid out as /usr/lib/berth with
  * /usr/bin/berth pointing at it. The host treefile adds it with `add-files` and unpacks it in a
  * postprocess script, so the composed host runs its own berth (no share, no network) and an update
- * brings a new berth with the rest of /usr.
+ * brings a new berth with the rest of /usr. It also carries berth's systemd units (first-boot provisioning).
  */
-import { cp, mkdir, mkdtemp, readFile, realpath, rm, symlink } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { exec, isErrno } from '../core/index.js';
+import { PROVISION_UNIT_NAME, provisionUnitText } from './provision/unit.js';
 
 /** Where the bundle puts berth in the tree. */
 export const BERTH_PREFIX = 'usr/lib/berth';
@@ -89,6 +90,11 @@ export async function packBerth(checkout: string, output: string): Promise<void>
     }
     await mkdir(path.join(stage, 'usr/bin'), { recursive: true });
     await symlink('../lib/berth/bin/berth', path.join(stage, 'usr/bin/berth'));
+    // First-boot provisioning (NoCloud seeds), enabled from /usr like a vendor preset.
+    const units = path.join(stage, 'usr/lib/systemd/system');
+    await mkdir(path.join(units, 'multi-user.target.wants'), { recursive: true });
+    await writeFile(path.join(units, PROVISION_UNIT_NAME), provisionUnitText('/usr/bin/berth'));
+    await symlink(`../${PROVISION_UNIT_NAME}`, path.join(units, 'multi-user.target.wants', PROVISION_UNIT_NAME));
     await exec(['tar', '-C', stage, '--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-cf', output, 'usr'], { pkg: 'tar' });
   } finally {
     await rm(stage, { recursive: true, force: true });

@@ -3,7 +3,9 @@
  * machine's apt sources, build a disk image, boot it in qemu, and check over the serial console that
  * systemd reached multi-user and that berth inside reports the booted deployment; then `berth host
  * upgrade` to a second composed version, reboot into it with the first as rollback, `berth host
- * rollback`, reboot, and find the first again.
+ * rollback`, reboot, and find the first again. The first boot has a NoCloud seed disk (label CIDATA) attached:
+ * berth-provision.service applies it (host name, a user with an SSH key, a file) and `berth host status`
+ * shows it, also after the upgrade (the record is in /var, the /etc changes are merged).
  *
  * Part of the default suite (`npm test`, CI) as root when /dev/kvm is hardware-backed; BERTH_BOOT_TEST=0
  * skips it. Without hardware KVM (this project's CI machines have kvm_pvm, which cannot boot a stock
@@ -24,6 +26,7 @@ import { composeTree, type ComposeResult } from './compose.js';
 import { packBerth } from './berth-bundle.js';
 import { hostTreefileYaml } from './host-treefile.js';
 import { buildDiskImage } from './image.js';
+import { writeSeedImage } from './provision/index.js';
 import { imageBootEntries, probeAccel, Vm } from './qemu-vm.js';
 import { needRoot, needTools, tempDir } from '../core/test-support.js';
 
@@ -33,7 +36,10 @@ const MIN = 60_000;
 
 interface HostStatusJson {
   deployments: { checksum: string; booted: boolean; version?: string }[];
+  'berth-provision': { 'instance-id': string; source: string; hostname: string | null } | null;
 }
+
+const SEED_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBdP1Xz0YhZ4pS0d8uHqK3mC7l0ZbOkqgV2sM4n9r8Xy boot-test';
 
 /** Upper bounds per step. KVM's are generous (a KVM boot takes ~15 s); TCG's are what a loaded 2-core machine needed. */
 const BUDGETS = {
@@ -60,7 +66,7 @@ test('a composed berth host boots, upgrades to a second compose, and rolls back'
     t.skip(`no hardware KVM (${reason}); under TCG this test takes ~19 min: run it with BERTH_BOOT_TEST=1`);
     return;
   }
-  if (!(await needTools(t, 'mmdebstrap', 'ostree', 'qemu-system-x86_64', 'sfdisk', 'mkfs.ext4', 'debugfs', 'unshare', 'apt-get'))) return;
+  if (!(await needTools(t, 'mmdebstrap', 'ostree', 'qemu-system-x86_64', 'sfdisk', 'mkfs.ext4', 'debugfs', 'unshare', 'apt-get', 'mkfs.vfat', 'mcopy'))) return;
   const budget = BUDGETS[accel];
   const dir = await tempDir(t, 'berth-boot-');
   // Only downloaded packages are shared between runs (apt state, build dirs and repositories are this
@@ -129,13 +135,25 @@ test('a composed berth host boots, upgrades to a second compose, and rolls back'
   await exec(['ostree', `--repo=${updates}`, 'summary', '-u']);
   lap('update repository (archive)');
 
-  const boot = async (label: string): Promise<Vm> => {
+  // First-boot provisioning: a NoCloud seed disk for the first boot only.
+  const seedDir = join(dir, 'seed');
+  await mkdir(seedDir);
+  await writeFile(join(seedDir, 'meta-data'), 'instance-id: boot-test-1\nlocal-hostname: unused\n');
+  await writeFile(
+    join(seedDir, 'user-data'),
+    `#cloud-config\nhostname: provisioned\nusers:\n  - name: tester\n    groups: [adm]\n    ssh_authorized_keys: ['${SEED_KEY}']\nwrite_files:\n  - path: /etc/provisioned-by-seed\n    content: "seeded\\n"\n    permissions: '0640'\n`,
+  );
+  const seedImage = join(dir, 'seed.img');
+  await writeSeedImage(seedDir, seedImage, 'vfat');
+
+  const boot = async (label: string, drives: readonly string[] = []): Promise<Vm> => {
     await appendFile(serialLog, `\n===== ${label} =====\n`);
     const vm = await Vm.boot({
       image,
       rootOffset: built.rootOffset,
       accel,
       timeoutMs: budget.vm,
+      drives,
       shares: { updates },
       onConsole: (s) => void appendFile(serialLog, s).catch(() => undefined),
     });
@@ -163,14 +181,26 @@ test('a composed berth host boots, upgrades to a second compose, and rolls back'
     lap(`${label}: reboot (shutdown, finalization)`);
   };
 
-  // Boot 1: v1.
-  let vm = await boot('boot 1');
+  // Boot 1: v1, with the seed disk.
+  let vm = await boot('boot 1', [seedImage]);
+  const seeded = await vm.run('hostname; getent passwd tester; stat -c "%a %U" /var/home/tester/.ssh/authorized_keys; cat /var/home/tester/.ssh/authorized_keys; stat -c "%a %U" /etc/provisioned-by-seed; cat /etc/provisioned-by-seed; systemctl is-active berth-provision.service', budget.command);
+  assert.deepEqual(seeded.output.trim().split('\n').map((l) => l.trim()), [
+    'provisioned',
+    'tester:x:1000:1000::/var/home/tester:/bin/sh',
+    '600 tester',
+    SEED_KEY,
+    '640 root',
+    'seeded',
+    'active',
+  ], seeded.output);
   const node = await vm.run('node --version');
   assert.match(node.output, /^v20\./m, 'Node.js 20 in the composed host');
   const ro = await vm.run('touch /usr/berth-write-test');
   assert.notEqual(ro.status, 0, '/usr is read-only');
   let status = await berthStatus(vm);
   assert.equal(status.deployments.find((d) => d.booted)?.checksum, v1.checksum);
+  assert.equal(status['berth-provision']?.['instance-id'], 'boot-test-1');
+  assert.match(status['berth-provision']?.source ?? '', /^disk:\/dev\/vdb$/);
   const analyze = await vm.run('systemd-analyze time', budget.command);
   lap('boot 1: checks', ` (guest: ${analyze.output.trim().split('\n')[0] ?? ''})`);
   const up = await vm.run('berth host upgrade', budget.upgrade);
@@ -188,6 +218,10 @@ test('a composed berth host boots, upgrades to a second compose, and rolls back'
   status = await berthStatus(vm);
   assert.equal(status.deployments.find((d) => d.booted)?.checksum, v2.checksum);
   assert.deepEqual(status.deployments.map((d) => d.checksum), [v2.checksum, v1.checksum]);
+  // Provisioned once: still recorded (shared /var), its /etc changes merged into v2, not applied again.
+  assert.equal(status['berth-provision']?.['instance-id'], 'boot-test-1');
+  const kept = await vm.run('hostname; cat /etc/provisioned-by-seed; journalctl -b -u berth-provision.service --no-pager -o cat | grep -c "nothing to do"', budget.command);
+  assert.deepEqual(kept.output.trim().split('\n').map((l) => l.trim()), ['provisioned', 'seeded', '1'], kept.output);
   assert.equal((await vm.run('command -v less')).status, 0, 'the added package is there');
   const rb = await vm.run('berth host rollback', budget.command);
   assert.equal(rb.status, 0, rb.output);

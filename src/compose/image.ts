@@ -21,6 +21,7 @@ export { renderGrubConfig, sortBootEntries, type BootEntry } from '../sysroot/in
 import { ComposeImageFailed } from './errors.js';
 import { installGrubBios, stageGrubModules } from './grub-bios.js';
 import { ComposeRepo } from './repo.js';
+import { installSeedDir, readSeedDir } from './provision/index.js';
 
 export const ROOT_LABEL = 'berth-root';
 const LINUX_FS_TYPE = '0FC63DAF-8483-4772-8E79-3D69D8477DE4';
@@ -46,6 +47,8 @@ export interface BuildImageOptions {
   readonly remote?: { readonly name: string; readonly url: string };
   /** `grub-bios` (default): GRUB in the BIOS boot partition and MBR; `none`: BLS entries only. */
   readonly bootloader?: 'grub-bios' | 'none';
+  /** A NoCloud seed directory (meta-data, user-data) put at /var/lib/cloud/seed/nocloud for first boot. */
+  readonly seedDir?: string;
   readonly onStep?: (step: string) => void;
 }
 
@@ -65,6 +68,7 @@ async function duBytes(dir: string): Promise<number> {
 
 export async function buildDiskImage(o: BuildImageOptions): Promise<BuildImageResult> {
   const step = (s: string): void => o.onStep?.(s);
+  if (o.seedDir !== undefined) await readSeedDir(o.seedDir); // a bad seed fails before any work
   const stateroot = o.stateroot ?? 'berth';
   const source = new ComposeRepo(o.repo);
   const checksum = await source.mustResolve(o.rev);
@@ -110,6 +114,10 @@ export async function buildDiskImage(o: BuildImageOptions): Promise<BuildImageRe
     await exec(['chmod', '1777', path.join(sv, 'tmp')]);
     await exec(['ln', '-s', '../run', path.join(sv, 'run')]);
     await exec(['ln', '-s', '../run/lock', path.join(sv, 'lock')]);
+    if (o.seedDir !== undefined) {
+      step('NoCloud seed into /var/lib/cloud/seed/nocloud');
+      await installSeedDir(sv, o.seedDir);
+    }
 
     step(`deploy ${checksum.slice(0, 12)} (berth sysroot)`);
     const sysroot = await Sysroot.load({ path: mnt, openRepo: (p) => BerthRepo.open(p), mutableDeployments: true, sync: false });

@@ -8,3 +8,4 @@ export * from './errors.js';
 export { buildDiskImage, renderGrubConfig, sortBootEntries, writeRawDisk, ROOT_LABEL, type BuildImageOptions, type BuildImageResult, type BootEntry } from './image.js';
 export { hostTreefileYaml, HOST_PACKAGES, SLIM_INITRAMFS_ARGS, type HostTreefileOptions } from './host-treefile.js';
 export { packBerth, productionDependencies, BERTH_PREFIX } from './berth-bundle.js';
+export * from './provision/index.js';

@@ -98,6 +98,8 @@ export interface VmOptions {
   readonly shares?: Readonly<Record<string, string>>;
   /** Extra kernel arguments after the entry's options. */
   readonly extraKargs?: string;
+  /** More raw disk images, attached read-only after the boot disk (e.g. a NoCloud seed: /dev/vdb). */
+  readonly drives?: readonly string[];
   /** Whole-VM time limit (default 60 min). */
   readonly timeoutMs?: number;
   /** Every console byte is also passed here (a log file writer). */
@@ -145,6 +147,7 @@ export class Vm {
         ? []
         : ['-kernel', kernel, ...(entry.initrd !== undefined ? ['-initrd', initrd] : []), '-append', [entry.options, ...(accel === 'tcg' ? TCG_KARGS : []), ...(o.extraKargs ? [o.extraKargs] : [])].join(' ')]),
       '-drive', `file=${o.image},format=raw,if=virtio`,
+      ...(o.drives ?? []).flatMap((d) => ['-drive', `file=${d},format=raw,if=virtio,readonly=on`]),
       '-chardev', `socket,id=s0,path=${sock},server=on,wait=off`, '-serial', 'chardev:s0',
       '-pidfile', path.join(dir, 'qemu.pid'),
     ];

@@ -15,3 +15,4 @@ export * from './keyfile.js';
 export * from './docker-stream.js';
 export * from './rpm-header.js';
 export * from './tar-pax-xattrs.js';
+export * from './nocloud.js';

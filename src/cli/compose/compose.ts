@@ -13,14 +13,17 @@ const USAGE = `Usage: berth compose SUBVERB [OPTIONS…]
 Subverbs:
   tree   --repo=REPO [--cachedir=DIR] [--force-nocache] [--dry-run] TREEFILE
          Compose an OS tree from distribution packages and commit it to REPO
-  image  --repo=REPO [--rev=REF] --output=FILE [--format=raw|qcow2] [--size=SIZE] [--karg=ARG…]
+  image  --repo=REPO [--rev=REF] --output=FILE [--format=raw|qcow2] [--size=SIZE] [--karg=ARG…] [--seed=DIR]
          Write a bootable GPT disk (ext4 root, GRUB reading the BLS entries) from a commit
+  seed   --output=FILE [--format=vfat|iso9660] DIR
+         Write a NoCloud seed disk (label cidata) from DIR/meta-data and DIR/user-data
 `;
 
 export async function run(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'tree') return tree(rest, ctx);
   if (sub === 'image') return (await import('./image.js')).run(rest, ctx);
+  if (sub === 'seed') return (await import('./seed.js')).run(rest, ctx);
   if (sub === undefined || sub === '--help' || sub === '-h') {
     (sub === undefined ? ctx.stderr : ctx.stdout).write(USAGE);
     return sub === undefined ? 2 : 0;

@@ -19,6 +19,7 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
       stateroot: { type: 'string' },
       'remote-name': { type: 'string' },
       'remote-url': { type: 'string' },
+      seed: { type: 'string' },
     },
   });
   if (values.repo === undefined || values.output === undefined || values.rev === undefined) {
@@ -52,6 +53,7 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
     ...(values.karg !== undefined ? { kargs: values.karg } : {}),
     ...(values.stateroot !== undefined ? { stateroot: values.stateroot } : {}),
     ...(values['remote-name'] !== undefined && values['remote-url'] !== undefined ? { remote: { name: values['remote-name'], url: values['remote-url'] } } : {}),
+    ...(values.seed !== undefined ? { seedDir: values.seed } : {}),
     onStep: (s) => ctx.stderr.write(`[${((performance.now() - start) / 1000).toFixed(1).padStart(6)}s] ${s}\n`),
   });
   ctx.stdout.write(`Wrote ${r.output} (${values.format}, ${r.sizeBytes} bytes) from ${r.checksum}\nRoot partition offset: ${r.rootOffset}\nKernel arguments: ${r.kargs}\n`);

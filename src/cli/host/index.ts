@@ -60,6 +60,7 @@ Commands:
   cleanup       Remove the pending (-p) or rollback (-r) deployment, or leftovers (-b)
   finalize      Finalize a staged deployment
   health-check  Judge this boot: clear the tentative mark, or count a failure and roll back
+  provision     Apply a NoCloud seed once per instance-id (--seed=DIR|IMAGE, --force, --dry-run, --boot)
 `;
 
 export async function run(argv: readonly string[], ctx: CommandContext): Promise<number> {
@@ -87,6 +88,8 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
       return withSysrootLock(ctx, sysroot, () => finalizeVerb(args, ctx, sysroot));
     case 'health-check':
       return withSysrootLock(ctx, sysroot, () => healthVerb(args, ctx, sysroot));
+    case 'provision':
+      return withSysrootLock(ctx, sysroot, async () => (await import('./provision.js')).provisionVerb(args, ctx, sysroot));
     case undefined:
     case '--help':
     case '-h':
@@ -101,7 +104,11 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
 export async function hostStatus(s: Sysroot): Promise<HostStatus> {
   const os = s.booted?.stateroot ?? s.deployments[0]?.stateroot;
   const state = os === undefined ? {} : await readBootState(s, os);
+  const { readProvisionRecord, statusVarDir } = await import('./provision.js');
+  const varDir = statusVarDir(s);
+  const provisioned = varDir === undefined ? undefined : await readProvisionRecord(varDir);
   return buildStatus(s, {
+    ...(provisioned !== undefined ? { provision: provisioned } : {}),
     finalizationLocked: s.staged !== undefined && (await isFinalizationLocked(s)),
     ...(state.rolledBack !== undefined ? { rolledBack: state.rolledBack } : {}),
     ...(state.tentative !== undefined ? { tentative: { deployment: state.tentative.deployment, bootsLeft: state.tentative.maxAttempts - state.tentative.attempts } } : {}),

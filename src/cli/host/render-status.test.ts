@@ -60,3 +60,17 @@ test('toHostStatusJson() uses rpm-ostree keys; toAdminStatusJson() the newer ost
     unlocked: 'none', version: '39.1',
   });
 });
+
+test('the provisioning record: a line above the deployments, berth-provision in --json', () => {
+  const provision = {
+    'instance-id': 'iid-7', applied: '2026-11-27T12:00:00Z', source: 'disk:/dev/vdb', 'seed-sha256': 'd'.repeat(64), hostname: 'node7',
+    users: [{ name: 'alice', uid: 1000, home: '/var/home/alice', keys: 1, sudo: true }], groups: [], files: ['/etc/motd'],
+    containers: [{ name: 'web', image: 'nginx', unit: 'container-web.service' }], runcmd: { commands: 2, exit: 0 }, previous: null,
+  } as const;
+  const status: HostStatus = { finalizationLocked: false, deployments: [dep({ booted: true })], provision };
+  const text = renderHostStatus(status);
+  assert.match(text, /^State: idle\nProvisioned: instance iid-7 \(2026-11-27T12:00:00Z\) from disk:\/dev\/vdb\n  Applied: hostname node7; users alice; 1 file; containers web; runcmd exit 0\nDeployments:\n/);
+  assert.deepEqual((toHostStatusJson(status) as Record<string, unknown>)['berth-provision'], provision);
+  assert.equal((toHostStatusJson({ finalizationLocked: false, deployments: [] }) as Record<string, unknown>)['berth-provision'], null);
+  assert.doesNotMatch(renderHostStatus({ finalizationLocked: false, deployments: [] }), /Provisioned/);
+});

@@ -69,6 +69,7 @@ export function toHostStatusJson(status: HostStatus): unknown {
     'update-driver': null,
     'berth-tentative': status.tentative ?? null,
     'berth-rolled-back': status.rolledBack ?? null,
+    'berth-provision': status.provision ?? null,
   };
 }
 
@@ -99,10 +100,22 @@ export function renderHostStatus(status: HostStatus, options: { readonly verbose
   if (status.tentative !== undefined) {
     lines.push(`Tentative: ${status.tentative.deployment} (${status.tentative.bootsLeft} boot attempts left)`);
   }
+  if (status.provision !== undefined) lines.push(...provisionLines(status.provision));
   lines.push('Deployments:');
   status.deployments.forEach((d, i) => {
     if (i > 0) lines.push('');
     lines.push(...stanza(d, options.verbose ?? false));
   });
   return `${lines.join('\n')}\n`;
+}
+
+function provisionLines(p: NonNullable<HostStatus['provision']>): string[] {
+  const what = [
+    ...(p.hostname !== null ? [`hostname ${p.hostname}`] : []),
+    ...(p.users.length > 0 ? [`users ${p.users.map((u) => u.name).join(', ')}`] : []),
+    ...(p.files.length > 0 ? [`${p.files.length} file${p.files.length === 1 ? '' : 's'}`] : []),
+    ...(p.containers.length > 0 ? [`containers ${p.containers.map((c) => c.name).join(', ')}`] : []),
+    ...(p.runcmd !== null ? [`runcmd ${p.runcmd.exit === null ? 'not run' : `exit ${p.runcmd.exit}`}`] : []),
+  ];
+  return [`Provisioned: instance ${p['instance-id']} (${p.applied}) from ${p.source}`, ...(what.length > 0 ? [`  Applied: ${what.join('; ')}`] : [])];
 }

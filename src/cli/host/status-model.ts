@@ -6,6 +6,7 @@ import { originIsPinned, originRefspec } from '../../formats/index.js';
 import type { SignatureReport } from '../../ostree/index.js';
 import { type Sysroot, deploymentId, sameDeployment } from '../../sysroot/index.js';
 import { deploymentSignatures } from './signature-status.js';
+import type { ProvisionRecord } from '../../compose/index.js';
 
 export interface DeploymentStatus {
   readonly index: number;
@@ -38,9 +39,11 @@ export interface HostStatus {
   readonly finalizationLocked: boolean;
   readonly rolledBack?: RollbackNote;
   readonly tentative?: { readonly deployment: string; readonly bootsLeft: number };
+  /** The first-boot provisioning record (/var/lib/berth/provision/state.json), when a seed was applied. */
+  readonly provision?: ProvisionRecord;
 }
 
-export async function buildStatus(sysroot: Sysroot, extra: Partial<Pick<HostStatus, 'rolledBack' | 'tentative' | 'finalizationLocked'>> = {}): Promise<HostStatus> {
+export async function buildStatus(sysroot: Sysroot, extra: Partial<Pick<HostStatus, 'rolledBack' | 'tentative' | 'finalizationLocked' | 'provision'>> = {}): Promise<HostStatus> {
   const { pending, rollback } = sysroot.queryDeploymentsFor();
   const deployments: DeploymentStatus[] = [];
   for (const [index, d] of sysroot.deployments.entries()) {
@@ -66,5 +69,5 @@ export async function buildStatus(sysroot: Sysroot, extra: Partial<Pick<HostStat
     });
   }
   void deploymentId;
-  return { deployments, finalizationLocked: extra.finalizationLocked ?? false, ...(extra.rolledBack ? { rolledBack: extra.rolledBack } : {}), ...(extra.tentative ? { tentative: extra.tentative } : {}) };
+  return { deployments, finalizationLocked: extra.finalizationLocked ?? false, ...(extra.rolledBack ? { rolledBack: extra.rolledBack } : {}), ...(extra.tentative ? { tentative: extra.tentative } : {}), ...(extra.provision ? { provision: extra.provision } : {}) };
 }
