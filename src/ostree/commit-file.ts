@@ -7,7 +7,6 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { isErrno } from '../core/index.js';
 import { encodeArchiveHeader, encodeOstreeMeta, fileStreamPrefix, loosePath, S_IFREG, type FileHeader } from '../formats/index.js';
@@ -37,7 +36,8 @@ export interface SmallFile {
 /** Per-thread state: one read buffer reused for every file, the staging XX/ dirs made so far. */
 export class SmallFileStore {
   readonly #cfg: StoreConfig;
-  readonly #made = new Set<string>();
+  readonly #headers = new Map<string, { prefix: Uint8Array; meta: Uint8Array | undefined }>();
+  #madeStaging = false;
   #scratch = Buffer.allocUnsafe(64 * 1024);
 
   constructor(cfg: StoreConfig) {
@@ -53,17 +53,43 @@ export class SmallFileStore {
     try {
       if (this.#scratch.length < size + 1) this.#scratch = Buffer.allocUnsafe(Math.max(size + 1, this.#scratch.length * 2));
       const buf = this.#scratch;
-      let n = 0;
+      // A read of a regular file on a local filesystem comes back short only at the end of the
+      // file, so one call does when the size is what lstat said (asking for one byte more).
+      let n = fs.readSync(fd, buf, 0, size + 1, null);
+      if (n === size) return buf.subarray(0, n);
       for (;;) {
-        const r = fs.readSync(fd, buf, n, buf.length - n, null);
-        if (r === 0) break;
-        n += r;
         if (n === buf.length) return fs.readFileSync(abs); // grew since lstat
+        const r = fs.readSync(fd, buf, n, buf.length - n, null);
+        if (r === 0) return buf.subarray(0, n);
+        n += r;
       }
-      return buf.subarray(0, n);
     } finally {
       fs.closeSync(fd);
     }
+  }
+
+  /**
+   * The framed file header (the hashed stream's prefix) and bare-user's user.ostreemeta value,
+   * memoized: a tree has few distinct (uid, gid, mode, xattrs) combinations, and the generic
+   * GVariant encoder was a tenth of a worker's time.
+   */
+  #encoded(header: FileHeader): { prefix: Uint8Array; meta: Uint8Array | undefined } {
+    let key = `${header.uid}:${header.gid}:${header.mode}`;
+    let size = 0;
+    for (const x of header.xattrs) {
+      size += x.name.length + x.value.length;
+      key += `\0${x.name}=${Buffer.from(x.value.buffer, x.value.byteOffset, x.value.byteLength).toString('hex')}`;
+    }
+    const cacheable = size <= 512;
+    let hit = cacheable ? this.#headers.get(key) : undefined;
+    if (hit === undefined) {
+      hit = { prefix: fileStreamPrefix(header), meta: this.#cfg.mode === 'bare-user' ? encodeOstreeMeta(header) : undefined };
+      if (cacheable) {
+        if (this.#headers.size >= 1024) this.#headers.clear();
+        this.#headers.set(key, hit);
+      }
+    }
+    return hit;
   }
 
   /** Returns the content checksum and whether this call staged the object (false: the repo or staging had it). */
@@ -77,18 +103,18 @@ export class SmallFileStore {
       symlinkTarget: '',
       xattrs,
     };
+    const encoded = this.#encoded(header);
     const data = this.#readAll(item.abs, item.size);
-    const checksum = createHash('sha256').update(fileStreamPrefix(header)).update(data).digest('hex');
+    const checksum = createHash('sha256').update(encoded.prefix).update(data).digest('hex');
     const rel = loosePath(checksum, 'file', cfg.mode === 'archive');
     // throwIfNoEntry: a missing object is the common case in a fresh commit, and building an
     // Error (with its stack trace) for each one showed up in profiles.
-    if (fs.lstatSync(path.join(cfg.repoPath, rel), { throwIfNoEntry: false }) !== undefined) return { checksum, wrote: false };
-    const prefix = checksum.slice(0, 2);
-    if (!this.#made.has(prefix)) {
-      fs.mkdirSync(path.join(cfg.staging, prefix), { recursive: true, mode: 0o775 });
-      this.#made.add(prefix);
+    if (fs.lstatSync(`${cfg.repoPath}/${rel}`, { throwIfNoEntry: false }) !== undefined) return { checksum, wrote: false };
+    if (!this.#madeStaging) {
+      fs.mkdirSync(cfg.staging, { recursive: true, mode: 0o775 });
+      this.#madeStaging = true;
     }
-    const staged = path.join(cfg.staging, prefix, path.basename(rel));
+    const staged = stagedContentPath(cfg.staging, checksum, cfg.mode === 'archive');
     let fd: number;
     try {
       fd = fs.openSync(staged, 'wx', cfg.mode === 'archive' ? 0o644 : 0o600);
@@ -97,7 +123,7 @@ export class SmallFileStore {
       throw err;
     }
     try {
-      writeObject(cfg, fd, staged, header, data);
+      writeObject(cfg, fd, staged, header, data, encoded.meta);
     } catch (err) {
       fs.closeSync(fd);
       fs.rmSync(staged, { force: true });
@@ -108,7 +134,18 @@ export class SmallFileStore {
   }
 }
 
-function writeObject(cfg: StoreConfig, fd: number, staged: string, header: FileHeader, data: Buffer): void {
+/**
+ * Where a content object is staged: flat in the staging dir, not under XX/ as in objects/.
+ * ext4 puts a new file's inode in its directory's block group; 256 fresh XX/ directories
+ * spread a commit over groups where ext4 (without a journal, as here) scans past every inode
+ * freed in the last minutes (`recently_deleted`), which was a third of a re-commit's CPU.
+ * ostree stages in one place too (O_TMPFILE in tmp/).
+ */
+export function stagedContentPath(staging: string, checksum: string, archive: boolean): string {
+  return `${staging}/${checksum}.file${archive ? 'z' : ''}`;
+}
+
+function writeObject(cfg: StoreConfig, fd: number, staged: string, header: FileHeader, data: Buffer, meta: Uint8Array | undefined): void {
   const perms = header.mode & 0o7777;
   switch (cfg.mode) {
     case 'archive':
@@ -116,7 +153,7 @@ function writeObject(cfg: StoreConfig, fd: number, staged: string, header: FileH
       break;
     case 'bare-user':
       fs.writeSync(fd, data);
-      setXattrSync(staged, 'user.ostreemeta', encodeOstreeMeta(header));
+      setXattrSync(staged, 'user.ostreemeta', meta ?? encodeOstreeMeta(header));
       // ostree: (mode & (S_IFREG | 0775)) | S_IRUSR, so objects never carry setuid bits
       fs.fchmodSync(fd, (perms & 0o775) | 0o400);
       fs.futimesSync(fd, 0, 0);

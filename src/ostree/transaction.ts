@@ -11,6 +11,7 @@ import {
   encodeArchiveHeader, encodeOstreeMeta, fileStreamPrefix, loosePath, S_IFLNK, S_IFMT, type FileHeader, type ObjectType,
 } from '../formats/index.js';
 import type { Repo } from './repo.js';
+import { stagedContentPath } from './commit-file.js';
 import { lockRepo } from './repo-lock.js';
 import { setSymlinkXattrs, setXattr, setXattrs, setXattrSync } from './xattrs.js';
 
@@ -60,7 +61,7 @@ export class Transaction {
 
   /**
    * Records a content object staged outside this class (commit-file.ts, often in a worker
-   * thread) at its usual place under the staging dir. Kept as one checksum string per object,
+   * thread) at stagedContentPath(). Kept as one checksum string per object,
    * not path strings and a promise, since a big commit adopts tens of thousands.
    */
   adoptStaged(checksum: string, bytes: number): void {
@@ -290,7 +291,7 @@ export class Transaction {
       for (const [rel, staged] of this.#staged) await place(rel, staged);
       for (const checksum of this.#adopted) {
         const rel = this.#rel(checksum, 'file');
-        await place(rel, path.join(this.#staging, rel.slice('objects/'.length)));
+        await place(rel, stagedContentPath(this.#staging, checksum, this.repo.mode === 'archive'));
       }
       if (this.repo.fsyncEnabled) await this.repo.fsyncObjectDirs(prefixes);
     }
