@@ -1,23 +1,18 @@
-import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
-import * as fs from 'node:fs';
-import { createReadStream, type Stats } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tarStream from 'tar-stream';
 import { isErrno } from '../core/index.js';
 import {
-  compareStrcmp, encodeCommit, encodeDirMeta, fileStreamPrefix, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type FileHeader, type VardictEntries, type Variant, type Xattr,
+  compareStrcmp, encodeCommit, encodeDirMeta, S_IFDIR, S_IFLNK, S_IFREG, type FileHeader, type VardictEntries, type Variant, type Xattr,
 } from '../formats/index.js';
-import { BadTarEntry, UnsupportedFileType } from './errors.js';
+import { DirImporter } from './commit-dir.js';
+import { BadTarEntry } from './errors.js';
 import { Limiter, MutableTree } from './mtree.js';
 import type { Repo } from './repo.js';
 import { contentChecksum, Transaction } from './transaction.js';
-import type { WorkItem, WorkResult, WorkerConfig } from './commit-worker.js';
-import { readSymlinkXattrs, readXattrs, readXattrsSync } from './xattrs.js';
 
 /** One `--tree=` argument; later trees are layered over earlier ones, as in ostree. */
 export type TreeSource =
@@ -64,84 +59,16 @@ export interface CommitResult {
   readonly contentTotal: number;
 }
 
-/** Files up to this size are read once into memory (hash, then write); larger ones are streamed. */
-const SMALL_FILE = 1 << 20;
-
-/** Hands small regular files to worker threads in batches; results come back per item. */
-class WorkerPool {
-  readonly #workers: Array<{ worker: Worker; inFlight: number }> = [];
-  readonly #queue: WorkItem[] = [];
-  readonly #waiting = new Map<number, { resolve: (r: { checksum: string; wrote: boolean; bytes: number }) => void; reject: (e: Error) => void }>();
-  #nextId = 0;
-  #flushScheduled = false;
-
-  constructor(config: WorkerConfig, count: number) {
-    for (let i = 0; i < count; i++) {
-      const worker = new Worker(new URL('./commit-worker.js', import.meta.url), { workerData: { berthCommitWorker: true, config } });
-      const slot = { worker, inFlight: 0 };
-      worker.on('message', (results: WorkResult[]) => {
-        slot.inFlight -= 1;
-        for (const r of results) {
-          const w = this.#waiting.get(r.id);
-          this.#waiting.delete(r.id);
-          if ('error' in r) w?.reject(Object.assign(new Error(r.error.message), r.error.code === undefined ? {} : { code: r.error.code }));
-          else w?.resolve(r);
-        }
-        this.#dispatch();
-      });
-      worker.on('error', (err) => {
-        for (const w of this.#waiting.values()) w.reject(err);
-        this.#waiting.clear();
-      });
-      this.#workers.push(slot);
-    }
-  }
-
-  submit(item: Omit<WorkItem, 'id'>): Promise<{ checksum: string; wrote: boolean; bytes: number }> {
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
-      this.#queue.push({ ...item, id });
-      if (this.#queue.length >= 64) this.#dispatch();
-      else if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        setImmediate(() => {
-          this.#flushScheduled = false;
-          this.#dispatch();
-        });
-      }
-    });
-  }
-
-  #dispatch(): void {
-    for (const slot of this.#workers) {
-      while (slot.inFlight < 2 && this.#queue.length > 0) {
-        slot.worker.postMessage(this.#queue.splice(0, 32));
-        slot.inFlight += 1;
-      }
-    }
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.#workers.map((w) => w.worker.terminate()));
-  }
-}
-
-const BIG_FILES = new Limiter(3);
-
-/** Below this many small files, workers cost more to start than they save. */
-const WORKER_THRESHOLD = 2000;
-
 interface Ctx {
   readonly repo: Repo;
   readonly tx: Transaction;
   readonly options: CommitOptions;
   readonly canonical: boolean;
-  limiter: Limiter;
   devino: Map<string, string> | undefined;
+  /** Content entries from tar sources (directory sources count in the importer). */
   contentTotal: number;
   defaultMeta: string | undefined;
-  pool: WorkerPool | undefined;
+  importer: DirImporter | undefined;
 }
 
 export async function commitTree(repo: Repo, options: CommitOptions): Promise<CommitResult> {
@@ -161,16 +88,15 @@ async function commitInTransaction(repo: Repo, tx: Transaction, options: CommitO
     tx,
     options,
     canonical: (options.canonicalPermissions ?? false) || repo.mode === 'bare-user-only',
-    limiter: new Limiter(16),
     devino: undefined,
     contentTotal: 0,
     defaultMeta: undefined,
-    pool: undefined,
+    importer: undefined,
   };
   try {
     return await commitWithCtx(ctx);
   } finally {
-    await ctx.pool?.close();
+    await ctx.importer?.close();
   }
 }
 
@@ -185,7 +111,11 @@ async function commitWithCtx(ctx: Ctx): Promise<CommitResult> {
       if (i === 0) root = lazy;
       else await layer(repo, root, lazy);
     } else if (src.kind === 'dir') {
-      await importDir(ctx, src.path, root);
+      ctx.importer ??= new DirImporter({
+        repo, tx, canonical: ctx.canonical, noXattrs: options.noXattrs ?? false, ownerUid: options.ownerUid,
+        ownerGid: options.ownerGid, workers: options.workers ?? 'auto', devino: ctx.devino,
+      });
+      await ctx.importer.import(src.path, root);
     } else {
       await importTar(ctx, src.path, root);
     }
@@ -201,7 +131,7 @@ async function commitWithCtx(ctx: Ctx): Promise<CommitResult> {
   if (options.parent !== undefined && options.parent !== 'none') parent = await repo.resolveRev(options.parent);
   else if (options.parent === undefined && options.branch !== undefined) parent = await repo.readRef(options.branch);
 
-  const counts = { contentWritten: tx.written.content, contentTotal: ctx.contentTotal };
+  const counts = { contentWritten: tx.written.content, contentTotal: ctx.contentTotal + (ctx.importer?.contentTotal ?? 0) };
   if ((options.skipIfUnchanged ?? false) && parent !== undefined) {
     const p = await repo.loadCommit(parent);
     if (p.rootTree === rootTree && p.rootMeta === rootMeta) {
@@ -274,162 +204,9 @@ async function scanDevino(repo: Repo): Promise<Map<string, string>> {
   return map;
 }
 
-// ---- directories ---------------------------------------------------------------------------------
-
-/** Like Promise.all, but waits for every task before rethrowing the first error, so no write is left in flight. */
-async function settleAll<T>(tasks: Array<Promise<T>>): Promise<T[]> {
-  const results = await Promise.allSettled(tasks);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
-}
-
-interface WalkEntry {
-  readonly name: string;
-  readonly abs: string;
-  readonly st: EntryStat;
-  readonly children: WalkEntry[] | undefined; // for directories
-}
-
-/**
- * The lstat fields a commit uses. The walk holds one per entry until the entry is imported; whole
- * Stats objects (four Dates and a dozen boxed numbers each) made up a third of the live heap.
- */
-interface EntryStat {
-  readonly mode: number;
-  readonly size: number;
-  readonly uid: number;
-  readonly gid: number;
-  readonly nlink: number;
-}
-
-function entryStat(st: Stats): EntryStat {
-  return { mode: st.mode, size: st.size, uid: st.uid, gid: st.gid, nlink: st.nlink };
-}
-
-/** Synchronous walk (lstat only; warm-cache metadata calls are cheaper inline than via the thread pool). */
-function walk(abs: string, name: string, st: EntryStat, symlinks: string[], counter: { small: number }): WalkEntry {
-  const children: WalkEntry[] = [];
-  for (const d of fs.readdirSync(abs)) {
-    const childAbs = path.join(abs, d);
-    const cst = fs.lstatSync(childAbs);
-    if (cst.isDirectory()) {
-      children.push(walk(childAbs, d, entryStat(cst), symlinks, counter));
-      continue;
-    }
-    if (cst.isSymbolicLink()) symlinks.push(childAbs);
-    else if (cst.isFile() && cst.size <= SMALL_FILE) counter.small += 1;
-    else if (!cst.isFile()) throw new UnsupportedFileType(`Unsupported file type for file: '${childAbs}'`, { path: childAbs });
-    children.push({ name: d, abs: childAbs, st: entryStat(cst), children: undefined });
-  }
-  return { name, abs, st, children };
-}
-
-async function importDir(ctx: Ctx, dir: string, root: MutableTree): Promise<void> {
-  const st = await fsp.stat(dir);
-  if (!st.isDirectory()) throw new UnsupportedFileType(`Not a directory: '${dir}'`, { path: dir });
-  const symlinks: string[] = [];
-  const counter = { small: 0 };
-  const tree = walk(path.resolve(dir), '', entryStat(st), symlinks, counter);
-  const want = ctx.options.workers ?? 'auto';
-  const count = want === 'auto' ? (counter.small >= WORKER_THRESHOLD ? Math.max(1, Math.min(2, availableParallelism())) : 0) : want;
-  if (ctx.pool === undefined && count > 0) {
-    ctx.pool = new WorkerPool({
-      repoPath: ctx.repo.path,
-      mode: ctx.repo.mode,
-      staging: ctx.tx.stagingDir,
-      zlibLevel: ctx.repo.zlibLevel,
-      canonical: ctx.canonical,
-      noXattrs: ctx.options.noXattrs ?? false,
-      ownerUid: ctx.options.ownerUid,
-      ownerGid: ctx.options.ownerGid,
-    }, count);
-    ctx.limiter = new Limiter(256); // keep the workers fed
-  }
-  const symlinkXattrs = symlinks.length > 0 && !(ctx.options.noXattrs ?? false) && !ctx.canonical
-    ? await readSymlinkXattrs(symlinks)
-    : new Map<string, Xattr[]>();
-  await importWalked(ctx, tree, root, symlinkXattrs);
-}
-
-async function importWalked(ctx: Ctx, entry: WalkEntry, node: MutableTree, symlinkXattrs: Map<string, Xattr[]>): Promise<void> {
-  await node.expand(ctx.repo);
-  node.metaChecksum = await ctx.limiter.run(() => dirMetaChecksum(ctx, entry.abs, entry.st));
-  await settleAll(entry.children!.map(async (child) => {
-    if (child.children !== undefined) {
-      await importWalked(ctx, child, node.ensureDir(child.name), symlinkXattrs);
-      return;
-    }
-    const csum = await ctx.limiter.run(() => fileChecksum(ctx, child.abs, child.st, symlinkXattrs.get(child.abs) ?? []));
-    node.setFile(child.name, csum);
-  }));
-}
-
 function owner(ctx: Ctx, st: { uid: number; gid: number }): { uid: number; gid: number } {
   if (ctx.canonical) return { uid: 0, gid: 0 };
   return { uid: ctx.options.ownerUid ?? st.uid, gid: ctx.options.ownerGid ?? st.gid };
-}
-
-async function dirMetaChecksum(ctx: Ctx, abs: string, st: EntryStat): Promise<string> {
-  const xattrs = ctx.canonical || (ctx.options.noXattrs ?? false) ? [] : await readXattrs(abs);
-  const mode = ctx.canonical ? S_IFDIR | (st.mode & 0o755) : st.mode;
-  return ctx.tx.writeMetadata('dirmeta', encodeDirMeta({ ...owner(ctx, st), mode, xattrs }));
-}
-
-async function fileChecksum(ctx: Ctx, abs: string, st: EntryStat, linkXattrs: Xattr[]): Promise<string> {
-  ctx.contentTotal += 1;
-  if (ctx.contentTotal % 256 === 0) await new Promise<void>((resolve) => setImmediate(resolve)); // stay responsive
-  if (ctx.devino !== undefined && st.nlink > 1) {
-    const big = await fsp.lstat(abs, { bigint: true });
-    const known = ctx.devino.get(`${big.dev}:${big.ino}`);
-    if (known !== undefined) return known;
-  }
-  if ((st.mode & S_IFMT) === S_IFLNK) {
-    const header: FileHeader = { ...owner(ctx, st), mode: st.mode, symlinkTarget: await fsp.readlink(abs), xattrs: ctx.canonical ? [] : linkXattrs };
-    const checksum = await contentChecksum(header, { kind: 'buffer', data: new Uint8Array(0) });
-    await ctx.tx.writeContent(checksum, header, { kind: 'buffer', data: new Uint8Array(0) });
-    return checksum;
-  }
-  const small = st.size <= SMALL_FILE;
-  if (small && ctx.pool !== undefined) {
-    const r = await ctx.pool.submit({ abs, size: st.size, mode: st.mode, uid: st.uid, gid: st.gid });
-    if (r.wrote) ctx.tx.adoptStaged(r.checksum, 'file', r.bytes);
-    return r.checksum;
-  }
-  const xattrs = ctx.canonical || (ctx.options.noXattrs ?? false) ? [] : small ? readXattrsSync(abs) : await readXattrs(abs);
-  const mode = ctx.canonical ? S_IFREG | (st.mode & 0o755) : st.mode;
-  const header: FileHeader = { ...owner(ctx, st), mode, symlinkTarget: '', xattrs };
-  if (small) {
-    const data = readSmallSync(abs, st.size);
-    const checksum = createHash('sha256').update(fileStreamPrefix(header)).update(data).digest('hex');
-    await ctx.tx.writeContent(checksum, header, { kind: 'buffer', data });
-    return checksum;
-  }
-  // Large files stream through 1 MiB buffers; few at a time keeps memory flat.
-  return BIG_FILES.run(async () => {
-    const source = { kind: 'file', path: abs, size: st.size } as const;
-    const checksum = await contentChecksum(header, source);
-    await ctx.tx.writeContent(checksum, header, source);
-    return checksum;
-  });
-}
-
-/** open + read + close for a file whose size lstat just gave (re-reads if it changed meanwhile). */
-function readSmallSync(abs: string, size: number): Buffer {
-  const fd = fs.openSync(abs, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(size + 1);
-    let n = 0;
-    for (;;) {
-      const r = fs.readSync(fd, buf, n, buf.length - n, null);
-      if (r === 0) break;
-      n += r;
-      if (n === buf.length) return fs.readFileSync(abs); // grew since lstat
-    }
-    return buf.subarray(0, n);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 // ---- tar -----------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import {
   encodeArchiveHeader, encodeOstreeMeta, fileStreamPrefix, loosePath, S_IFLNK, S_IFMT, type FileHeader, type ObjectType,
 } from '../formats/index.js';
 import type { Repo } from './repo.js';
+import { stagedContentPath } from './commit-file.js';
 import { lockRepo } from './repo-lock.js';
 import { setSymlinkXattrs, setXattr, setXattrs, setXattrSync } from './xattrs.js';
 
@@ -41,6 +42,8 @@ export class Transaction {
   readonly #staged = new Map<string, string>(); // loose relpath -> staged absolute path
   readonly #pending = new Map<string, Promise<boolean>>();
   readonly #stagingDirs = new Set<string>();
+  /** Checksums of content objects staged by adoptStaged's callers. */
+  readonly #adopted = new Set<string>();
   #done = false;
   #lock: FileLock | undefined;
   /** Objects written (not already present) in this transaction, by type. */
@@ -56,12 +59,14 @@ export class Transaction {
     return this.#staging;
   }
 
-  /** Records an object a commit worker staged itself (see commit-worker.ts). */
-  adoptStaged(checksum: string, type: ObjectType, bytes: number): void {
-    const rel = this.#rel(checksum, type);
-    if (this.#staged.has(rel)) return;
-    this.#staged.set(rel, path.join(this.#staging, checksum.slice(0, 2), path.basename(rel)));
-    this.#pending.set(rel, Promise.resolve(true));
+  /**
+   * Records a content object staged outside this class (commit-file.ts, often in a worker
+   * thread) at stagedContentPath(). Kept as one checksum string per object,
+   * not path strings and a promise, since a big commit adopts tens of thousands.
+   */
+  adoptStaged(checksum: string, bytes: number): void {
+    if (this.#adopted.has(checksum)) return;
+    this.#adopted.add(checksum);
     this.written.content += 1;
     this.written.contentBytes += bytes;
   }
@@ -90,6 +95,7 @@ export class Transaction {
   }
 
   async hasObject(checksum: string, type: ObjectType): Promise<boolean> {
+    if (type === 'file' && this.#adopted.has(checksum)) return true;
     const pending = this.#pending.get(this.#rel(checksum, type));
     if (pending !== undefined) {
       await pending;
@@ -116,6 +122,7 @@ export class Transaction {
   #once(rel: string, write: (staged: string) => Promise<void>, checksum: string, type: ObjectType): Promise<boolean> {
     const pending = this.#pending.get(rel);
     if (pending !== undefined) return pending.then(() => false);
+    if (type === 'file' && this.#adopted.has(checksum)) return Promise.resolve(false);
     const attempt = (async (): Promise<boolean> => {
       if (this.repo.hasObjectSync(checksum, type)) return false;
       const p = this.#stagePathSync(checksum, type);
@@ -266,10 +273,10 @@ export class Transaction {
   /** Syncs (unless core.fsync=false), renames staged objects into objects/, removes staging. */
   async commit(): Promise<void> {
     if (this.#done) return;
-    if (this.#staged.size > 0) {
+    if (this.#staged.size > 0 || this.#adopted.size > 0) {
       if (this.repo.fsyncEnabled) await this.repo.syncFilesystem();
       const prefixes = new Set<string>();
-      for (const [rel, staged] of this.#staged) {
+      const place = async (rel: string, staged: string): Promise<void> => {
         const prefix = rel.slice('objects/'.length, 'objects/'.length + 2);
         if (!prefixes.has(prefix)) {
           await this.repo.ensureObjectDir(prefix);
@@ -280,6 +287,11 @@ export class Transaction {
         } catch (err) {
           if (!isErrno(err, 'EEXIST')) throw err;
         }
+      };
+      for (const [rel, staged] of this.#staged) await place(rel, staged);
+      for (const checksum of this.#adopted) {
+        const rel = this.#rel(checksum, 'file');
+        await place(rel, stagedContentPath(this.#staging, checksum, this.repo.mode === 'archive'));
       }
       if (this.repo.fsyncEnabled) await this.repo.fsyncObjectDirs(prefixes);
     }
