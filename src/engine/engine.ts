@@ -28,7 +28,7 @@ import {
   selinuxEnabled, setupEndpoint, STOP_REQUESTED, teardownEndpoint, ZERO_TIME, openTerminal, resizeTerminal, type MonitorConfig, type MonitorState,
   type OciMount, type RuntimeCommand, type SeccompProfileFile, type SpecInput,
   CONMON_PID_FILE, prepareConmonAttach, EXIT_CLAIM, EXIT_DONE, findConmon, jsonLogDecoder, K8sLogDecoder, openConmonAttach, readExitFile, readLogFile, recordConmonExit,
-  runtimeArgv, spawnConmon, exitScript, writeExitTemplates, spawnPortProxy, formatNanoTime, type ConmonAttach, type ConmonExitConfig, type MonitorKind, type ProxySpec,
+  runtimeArgv, spawnConmon, exitScript, writeExitTemplates, spawnPortProxy, formatNanoTime, readReportLine, type ConmonAttach, type ConmonExitConfig, type MonitorKind, type ProxySpec,
 } from '../runtime/index.js';
 import type { ContainerEngine } from './engine-api.js';
 import {
@@ -1662,27 +1662,16 @@ async function spawnMonitor(dir: string): Promise<PendingMonitor> {
   });
   await log.close();
   const pipe = child.stdio[3] as Readable;
-  let text = '';
-  const report = new Promise<string>((resolve) => {
-    const timer = setTimeout(() => resolve('{"error":"monitor did not report within 60 s"}'), 60_000);
-    pipe.on('data', (d: Buffer) => {
-      text += d.toString('utf8');
-      if (text.includes('\n')) {
-        clearTimeout(timer);
-        resolve(text.slice(0, text.indexOf('\n')));
-      }
-    });
-    pipe.on('close', () => {
-      clearTimeout(timer);
-      resolve(text || '{"error":"monitor exited before reporting"}');
-    });
+  const report = readReportLine(pipe, {
+    timeoutMs: 60_000,
+    timedOut: '{"error":"monitor did not report within 60 s"}',
+    closedEarly: '{"error":"monitor exited before reporting"}',
   });
   child.stdin!.on('error', () => undefined);
   return {
     async go() {
       child.stdin!.end('go\n');
       const r = await report;
-      pipe.destroy();
       child.unref();
       return JSON.parse(r) as { pid: number } | { error: string };
     },

@@ -9,18 +9,11 @@
  * `berth: {containers: […]}`. Unknown keys are errors, as in treefiles: a key berth does not act on
  * must not look as if it had worked. Keys keep cloud-init's snake_case spelling.
  */
-import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import type { Node as YamlNode } from 'yaml';
 import type { z as Zod } from 'zod';
 import { defineError } from '../core/index.js';
-
-const requireLib = createRequire(import.meta.url);
-let yamlLib: typeof import('yaml') | undefined;
-function yaml(): typeof import('yaml') {
-  yamlLib ??= requireLib('yaml') as typeof import('yaml');
-  return yamlLib;
-}
+import { formatIssues, yaml, zod } from './lazy-libs.js';
 
 export interface SeedIssue {
   /** `meta-data` or `user-data`. */
@@ -34,8 +27,7 @@ export interface SeedIssue {
 export const SeedInvalid = defineError<{ issues: readonly SeedIssue[] }>('FORMAT_SEED_INVALID', 'invalid-argument');
 
 export function seedError(issues: readonly SeedIssue[]): InstanceType<typeof SeedInvalid> {
-  const lines = issues.map((i) => `${i.file}:${i.line}: ${i.key === '' ? '' : `${i.key}: `}${i.message}`);
-  return new SeedInvalid(`Invalid seed: ${lines.join('; ')}`, { issues });
+  return new SeedInvalid(`Invalid seed: ${formatIssues(issues)}`, { issues });
 }
 
 /** berth's default user: what top-level `ssh_authorized_keys` and `users: [default]` refer to. */
@@ -261,7 +253,7 @@ function buildSchemas(z: typeof Zod) {
 type Schemas = ReturnType<typeof buildSchemas>;
 let schemaCache: Schemas | undefined;
 function schemas(): Schemas {
-  schemaCache ??= buildSchemas((requireLib('zod') as typeof import('zod')).z);
+  schemaCache ??= buildSchemas(zod());
   return schemaCache;
 }
 

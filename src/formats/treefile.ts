@@ -8,19 +8,10 @@
  * Keys are kebab-case as rpm-ostree spells them; berth's Debian extensions are `apt-suite`,
  * `apt-sources`, `apt-variant` and `kernel-args`.
  */
-import { createRequire } from 'node:module';
 import type { Node as YamlNode } from 'yaml';
 import type { z as Zod } from 'zod';
 import { defineError } from '../core/index.js';
-
-// yaml and zod cost ~0.5 s to load; every berth command imports src/formats, few parse treefiles,
-// so both are loaded on first use (their CommonJS builds, synchronously).
-const requireLib = createRequire(import.meta.url);
-let yamlLib: typeof import('yaml') | undefined;
-function yaml(): typeof import('yaml') {
-  yamlLib ??= requireLib('yaml') as typeof import('yaml');
-  return yamlLib;
-}
+import { formatIssues, yaml, zod } from './lazy-libs.js';
 
 export interface TreefileIssue {
   readonly file: string;
@@ -32,8 +23,7 @@ export interface TreefileIssue {
 export const TreefileInvalid = defineError<{ issues: readonly TreefileIssue[] }>('FORMAT_TREEFILE_INVALID', 'invalid-argument');
 
 export function treefileError(issues: readonly TreefileIssue[]): InstanceType<typeof TreefileInvalid> {
-  const lines = issues.map((i) => `${i.file}:${i.line}: ${i.key === '' ? '' : `${i.key}: `}${i.message}`);
-  return new TreefileInvalid(`Invalid treefile: ${lines.join('; ')}`, { issues });
+  return new TreefileInvalid(`Invalid treefile: ${formatIssues(issues)}`, { issues });
 }
 
 /** Where a key path was written; line 0 when the key does not occur in any file. */
@@ -159,7 +149,7 @@ function buildSchemas(z: typeof Zod) {
 type Schemas = ReturnType<typeof buildSchemas>;
 let schemaCache: Schemas | undefined;
 function schemas(): Schemas {
-  schemaCache ??= buildSchemas((requireLib('zod') as typeof import('zod')).z);
+  schemaCache ??= buildSchemas(zod());
   return schemaCache;
 }
 

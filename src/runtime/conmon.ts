@@ -30,6 +30,7 @@ import { which } from '../core/index.js';
 import { HYBRID_CONTROLLERS_FILE, type RuntimeCommand } from './oci-runtime.js';
 import { formatNanoTime, type JsonLogEntry, type LogDecoder, type LogStream } from './json-log.js';
 import type { ProxySpec } from './port-proxy.js';
+import { readReportLine } from './report-line.js';
 
 export type MonitorKind = 'node' | 'conmon';
 
@@ -204,23 +205,11 @@ export async function spawnConmon(o: ConmonOptions, env: NodeJS.ProcessEnv): Pro
     child.on('exit', (code) => resolve(code ?? 255));
     child.on('error', () => resolve(127));
   });
-  let text = '';
-  const line = await new Promise<string>((resolve) => {
-    const timer = setTimeout(() => resolve('{"data": -1, "message": "conmon did not report within 60 s"}'), 60_000);
-    pipe.on('data', (d: Buffer) => {
-      text += d.toString('utf8');
-      if (text.includes('\n')) {
-        clearTimeout(timer);
-        resolve(text.slice(0, text.indexOf('\n')));
-      }
-    });
-    pipe.on('close', () => {
-      clearTimeout(timer);
-      resolve(text || '{"data": -1, "message": "conmon exited before reporting"}');
-    });
-    pipe.on('error', () => undefined);
+  const line = await readReportLine(pipe, {
+    timeoutMs: 60_000,
+    timedOut: '{"data": -1, "message": "conmon did not report within 60 s"}',
+    closedEarly: '{"data": -1, "message": "conmon exited before reporting"}',
   });
-  pipe.destroy();
   child.unref();
   let msg: { data?: number; message?: string };
   try {
@@ -247,23 +236,11 @@ export async function spawnPortProxy(specs: readonly ProxySpec[], conmonPidFile:
     detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'], cwd: '/', env,
   });
   const pipe = child.stdio[3] as Readable;
-  let text = '';
-  const line = await new Promise<string>((resolve) => {
-    const timer = setTimeout(() => resolve('{"error":"the port proxy did not report within 60 s"}'), 60_000);
-    pipe.on('data', (d: Buffer) => {
-      text += d.toString('utf8');
-      if (text.includes('\n')) {
-        clearTimeout(timer);
-        resolve(text.slice(0, text.indexOf('\n')));
-      }
-    });
-    pipe.on('close', () => {
-      clearTimeout(timer);
-      resolve(text || '{"error":"the port proxy exited before reporting"}');
-    });
-    pipe.on('error', () => undefined);
+  const line = await readReportLine(pipe, {
+    timeoutMs: 60_000,
+    timedOut: '{"error":"the port proxy did not report within 60 s"}',
+    closedEarly: '{"error":"the port proxy exited before reporting"}',
   });
-  pipe.destroy();
   child.unref();
   const msg = JSON.parse(line) as { ports?: ProxySpec[]; error?: string };
   if (msg.ports === undefined) {

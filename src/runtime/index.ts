@@ -12,3 +12,4 @@ export * from './host.js';
 export * from './console.js';
 export * from './conmon.js';
 export * from './conmon-exit.js';
+export * from './report-line.js';
