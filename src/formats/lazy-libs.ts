@@ -30,3 +30,30 @@ export interface DocumentIssue {
 export function formatIssues(issues: readonly DocumentIssue[]): string {
   return issues.map((i) => `${i.file}:${i.line}: ${i.key === '' ? '' : `${i.key}: `}${i.message}`).join('; ');
 }
+
+export type KeyPath = readonly (string | number)[];
+type Ranged = { readonly range?: readonly number[] | null | undefined } | null | undefined;
+
+/**
+ * The line of the deepest node `path` reaches in a YAML document's contents (map keys by their scalar
+ * value, sequence items by index), else the line of the nearest ancestor found; `fallback` when none has one.
+ */
+export function yamlLineOf(contents: unknown, path: KeyPath, lineOf: (node: Ranged) => number, fallback: number): number {
+  const { isMap, isScalar, isSeq } = yaml();
+  let node: unknown = contents;
+  let line = lineOf(contents as Ranged) || fallback;
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === seg);
+      if (pair === undefined) break;
+      line = lineOf(pair.key as Ranged) || line;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg];
+      if (item === undefined) break;
+      line = lineOf(item as Ranged) || line;
+      node = item;
+    } else break;
+  }
+  return line;
+}

@@ -13,7 +13,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Node as YamlNode } from 'yaml';
 import type { z as Zod } from 'zod';
 import { defineError } from '../core/index.js';
-import { formatIssues, yaml, zod } from './lazy-libs.js';
+import { formatIssues, yaml, yamlLineOf, zod } from './lazy-libs.js';
 
 export interface SeedIssue {
   /** `meta-data` or `user-data`. */
@@ -115,12 +115,8 @@ interface ParsedDoc {
   locate(path: KeyPath): number;
 }
 
-function scalarKey(node: unknown): unknown {
-  return yaml().isScalar(node) ? node.value : node;
-}
-
 function parseYamlDoc(text: string, file: string): ParsedDoc {
-  const { LineCounter, parseDocument, isMap, isSeq } = yaml();
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -130,22 +126,7 @@ function parseYamlDoc(text: string, file: string): ParsedDoc {
     node?.range ? lineCounter.linePos(node.range[0]!).line : 0;
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
   const locate = (path: KeyPath): number => {
-    let node: unknown = doc.contents;
-    let line = lineOf(doc.contents as YamlNode) || 1;
-    for (const seg of path) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => scalarKey(p.key) === seg);
-        if (pair === undefined) break;
-        line = lineOf(pair.key as YamlNode) || line;
-        node = pair.value;
-      } else if (isSeq(node) && typeof seg === 'number') {
-        const item = node.items[seg];
-        if (item === undefined) break;
-        line = lineOf(item as YamlNode) || line;
-        node = item;
-      } else break;
-    }
-    return line;
+    return yamlLineOf(doc.contents, path, lineOf, 1);
   };
   return { data, locate };
 }

@@ -11,7 +11,7 @@
 import type { Node as YamlNode } from 'yaml';
 import type { z as Zod } from 'zod';
 import { defineError } from '../core/index.js';
-import { formatIssues, yaml, zod } from './lazy-libs.js';
+import { formatIssues, yaml, yamlLineOf, zod } from './lazy-libs.js';
 
 export interface TreefileIssue {
   readonly file: string;
@@ -41,13 +41,9 @@ export interface TreefileFragment {
   locate(path: KeyPath): SourcePosition;
 }
 
-function scalarKey(node: unknown): unknown {
-  return yaml().isScalar(node) ? node.value : node;
-}
-
 /** Parses YAML or JSON (JSON is YAML 1.2) keeping line numbers for later messages. */
 export function parseTreefileFragment(text: string, file: string): TreefileFragment {
-  const { LineCounter, parseDocument, isMap, isSeq } = yaml();
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -65,21 +61,7 @@ export function parseTreefileFragment(text: string, file: string): TreefileFragm
     throw treefileError([{ file, line: lineOf(doc.contents), key: '', message: 'Treefile must be a mapping of keys' }]);
   }
   const locate = (path: KeyPath): SourcePosition => {
-    let node: unknown = doc.contents;
-    let line = lineOf(doc.contents as YamlNode);
-    for (const seg of path) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => scalarKey(p.key) === seg);
-        if (pair === undefined) break;
-        line = lineOf(pair.key as YamlNode) || line;
-        node = pair.value;
-      } else if (isSeq(node) && typeof seg === 'number') {
-        const item = node.items[seg];
-        if (item === undefined) break;
-        line = lineOf(item as YamlNode) || line;
-        node = item;
-      } else break;
-    }
+    const line = yamlLineOf(doc.contents, path, lineOf, 0);
     return { file, line };
   };
   return { file, data: data as Record<string, unknown>, locate };

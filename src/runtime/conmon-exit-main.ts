@@ -13,6 +13,7 @@ import { exec, writeFileAtomic } from '../core/index.js';
 import { EXIT_DONE, recordConmonExit, type ConmonExitConfig } from './conmon-exit.js';
 import { emptyState, nowRfc3339, STOP_REQUESTED, type MonitorState } from './monitor.js';
 import { runtimeArgv, type RuntimeCommand } from './oci-runtime.js';
+import { removalClaimed, waitForRemovalClaim } from './removal-claim.js';
 
 interface ConmonJson extends ConmonExitConfig {
   readonly runtime: RuntimeCommand;
@@ -69,19 +70,10 @@ async function main(dir: string): Promise<number> {
     return 0;
   }
   await rm(`${c.runDir}/pid`, { force: true });
-  if (c.autoRemove && (process.argv[3] === '--removal-waited' ? existsSync(`${dir}/record.json`) && !existsSync(`${dir}/removing`) : !(await removedByOthers(dir)))) {
+  if (c.autoRemove && (process.argv[3] === '--removal-waited' ? !removalClaimed(dir) : !(await waitForRemovalClaim(dir)))) {
     await (await load()).onAutoRemove(dir);
   }
   return 0;
-}
-
-/** A foreground `run --rm` removes its container itself right after the exit: wait a moment for its claim. */
-async function removedByOthers(dir: string): Promise<boolean> {
-  for (let i = 0; i < 20; i++) {
-    if (!existsSync(`${dir}/record.json`) || existsSync(`${dir}/removing`)) return true;
-    await sleep(25);
-  }
-  return false;
 }
 
 const dir = process.argv[2];

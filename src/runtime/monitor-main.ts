@@ -6,10 +6,10 @@
  * It imports only the monitor itself; what the engine does at restarts and for --rm comes from the module
  * named in `hooksModule`, loaded when first needed.
  */
-import { closeSync, existsSync, readFileSync, writeSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { runMonitor, type MonitorConfig, type MonitorHooks } from './monitor.js';
 import { closeInheritedPtyMasters } from './console.js';
+import { waitForRemovalClaim } from './removal-claim.js';
 
 /** What a hooks module exports (engine/monitor-hooks.ts). */
 interface MonitorHooksModule {
@@ -43,7 +43,7 @@ async function main(dir: string): Promise<number> {
   const hooksModule = config.hooksModule;
   const load = () => (loaded ??= import(hooksModule!) as Promise<MonitorHooksModule>);
   const hooks: MonitorHooks = hooksModule
-    ? { beforeStart: async () => (await load()).beforeStart(dir), onAutoRemove: async () => ((await removedByOthers(dir)) ? undefined : (await load()).onAutoRemove(dir)) }
+    ? { beforeStart: async () => (await load()).beforeStart(dir), onAutoRemove: async () => ((await waitForRemovalClaim(dir)) ? undefined : (await load()).onAutoRemove(dir)) }
     : {};
   try {
     return await runMonitor(config, hooks, report);
@@ -51,18 +51,6 @@ async function main(dir: string): Promise<number> {
     report({ error: err instanceof Error ? err.message : String(err) });
     return 128;
   }
-}
-
-/**
- * A foreground `run --rm` removes its container itself right after the exit: wait a moment for its claim
- * before loading the engine (the heaviest import there is) to do it here.
- */
-async function removedByOthers(dir: string): Promise<boolean> {
-  for (let i = 0; i < 20; i++) {
-    if (!existsSync(`${dir}/record.json`) || existsSync(`${dir}/removing`)) return true;
-    await sleep(25);
-  }
-  return false;
 }
 
 // Never imported (index.ts does not re-export it: the hooks import the engine, which imports the runtime
