@@ -28,7 +28,7 @@ import {
   selinuxEnabled, setupEndpoint, STOP_REQUESTED, teardownEndpoint, ZERO_TIME, openTerminal, resizeTerminal, type MonitorConfig, type MonitorState,
   type OciMount, type RuntimeCommand, type SeccompProfileFile, type SpecInput,
   CONMON_PID_FILE, prepareConmonAttach, EXIT_CLAIM, EXIT_DONE, findConmon, jsonLogDecoder, K8sLogDecoder, openConmonAttach, readExitFile, readLogFile, recordConmonExit,
-  runtimeArgv, spawnConmon, exitScript, writeExitTemplates, spawnPortProxy, formatNanoTime, readReportLine, type ConmonAttach, type ConmonExitConfig, type MonitorKind, type ProxySpec,
+  directArgv, spawnConmon, exitScript, writeExitTemplates, spawnPortProxy, formatNanoTime, readReportLine, type ConmonAttach, type ConmonExitConfig, type MonitorKind, type ProxySpec,
 } from '../runtime/index.js';
 import type { ContainerEngine } from './engine-api.js';
 import {
@@ -659,7 +659,7 @@ export class Engine implements ContainerEngine {
         conmon, id, name: rec.name, runtime: rt, bundle, runDir, logPath: logFileOf(dir, id, 'conmon'), tty: rec.config.tty,
         openStdin: rec.config.openStdin, stdinOnce: rec.config.stdinOnce, logFd: log.fd,
         exitCommand: quickExit
-          ? ['/bin/sh', await exitScript(`${this.runRoot}/runtime`, nodeExit), dir, runDir, id, this.eventsPath, cfg.autoRemove ? '1' : '0', ...runtimeArgv(rt)]
+          ? ['/bin/sh', await exitScript(`${this.runRoot}/runtime`, nodeExit), dir, runDir, id, this.eventsPath, cfg.autoRemove ? '1' : '0', ...directArgv(rt)]
           : [...nodeExit, dir],
       }, monitorEnv(process.env));
     } finally {

@@ -85,6 +85,10 @@ async function ensureScript(path: string, text: string): Promise<string> {
  * exit handled. For --rm it gives a foreground client (berth run --rm, the API's wait) half a second to
  * remove the container, and only then hands over to the Node exit command (conmon-exit-main.ts), which
  * removes it through the engine.
+ * Everything but one `date` (the exit file's time), the `mv` that replaces state.json and the runtime's
+ * `delete` is a dash builtin: the templates are filled in with parameter expansion (the first occurrence of
+ * each token, as `sed s///` did), the files compared and read with `read` (state.json and the templates are
+ * single-line JSON). The die event carries the exit file's time (when conmon saw the exit).
  * argv: <container dir> <run dir> <id> <events file> <auto-remove 0|1> <runtime argv prefix…>
  */
 const EXIT_SCRIPT_TEMPLATE = `#!/bin/sh
@@ -92,15 +96,31 @@ const EXIT_SCRIPT_TEMPLATE = `#!/bin/sh
 d=$1 r=$2 id=$3 events=$4 autorm=$5
 shift 5
 [ -f "$d/record.json" ] || exit 0
-code=$(cat "$r/$id" 2>/dev/null) || exit 0
-if cmp -s "$d/state.json" "$r/${RUNNING_STATE}" && (set -C; echo $$ > "$r/${EXIT_CLAIM_FILE}") 2>/dev/null; then
-  fin=$(date -u -r "$r/$id" +%Y-%m-%dT%H:%M:%S.%NZ)
+code= cur= want=
+{ read -r code < "$r/$id"; } 2>/dev/null
+[ -n "$code" ] || exit 0
+{ read -r cur < "$d/state.json"; read -r want < "$r/${RUNNING_STATE}"; } 2>/dev/null
+claimed=false
+if [ -n "$cur" ] && [ "$cur" = "$want" ]; then
+  set -C
+  { echo $$ > "$r/${EXIT_CLAIM_FILE}"; } 2>/dev/null && claimed=true
+  set +C
+fi
+if $claimed; then
+  t=$(date -u -r "$r/$id" '+%Y-%m-%dT%H:%M:%S.%NZ %s%N')
+  fin=\${t% *} now=\${t#* }
   ms=false
   [ -e "$d/stop-requested" ] && ms=true
-  now=$(date +%s%N)
-  sed -e "s/${CODE_TOKEN}/$code/; s/${TIME_TOKEN}/\${now%?????????}/; s/${TIME_NANO_TOKEN}/$now/" "$r/${DIE_EVENT}" >> "$events"
-  sed -e "s/${CODE_NUMBER_TOKEN}/$code/; s/${FINISHED_TOKEN}/$fin/" -e 's/"manuallyStopped":false/"manuallyStopped":'"$ms"'/' "$r/${EXITED_STATE}" > "$d/state.json.tmp-$$" &&
-    mv -f "$d/state.json.tmp-$$" "$d/state.json"
+  die= st=
+  { read -r die < "$r/${DIE_EVENT}"; read -r st < "$r/${EXITED_STATE}"; } 2>/dev/null
+  die=\${die%%${CODE_TOKEN}*}$code\${die#*${CODE_TOKEN}}
+  die=\${die%%${TIME_TOKEN}*}\${now%?????????}\${die#*${TIME_TOKEN}}
+  die=\${die%%${TIME_NANO_TOKEN}*}$now\${die#*${TIME_NANO_TOKEN}}
+  st=\${st%%${CODE_NUMBER_TOKEN}*}$code\${st#*${CODE_NUMBER_TOKEN}}
+  st=\${st%%${FINISHED_TOKEN}*}$fin\${st#*${FINISHED_TOKEN}}
+  st=\${st%%'"manuallyStopped":false'*}'"manuallyStopped":'$ms\${st#*'"manuallyStopped":false'}
+  printf '%s\\n' "$die" >> "$events"
+  printf '%s\\n' "$st" > "$d/state.json.tmp-$$" && mv -f "$d/state.json.tmp-$$" "$d/state.json"
 fi
 "$@" delete --force "$id" >/dev/null 2>&1
 : > "$r/${EXIT_DONE_FILE}" 2>/dev/null

@@ -6,6 +6,11 @@
  * command inside a private mount namespace (`unshare -m`, private propagation) where /dev/null is bound over
  * that one file; crun then sees a pure v1 host. If that wrapper cannot be set up, we fall back to runc and
  * say so through `onNote`.
+ *
+ * crun 1.8.1 only refuses that layout when it sets a container up (create, run, exec joining the cgroups):
+ * `state`, `kill` and `delete --force` of a container it made through the wrapper work on the host as it is
+ * (delete still removes the container's cgroups in every v1 hierarchy; checked on this host). Those three go
+ * without the wrapper (directArgv): one process instead of four (unshare, sh, mount, crun) per call.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { exec, which } from '../core/index.js';
@@ -88,8 +93,14 @@ export function runtimeArgv(rt: RuntimeCommand, ...args: string[]): string[] {
   return [...rt.wrapper, rt.binary, '--root', rt.stateRoot, ...args];
 }
 
+/** argv for `state`, `kill`, `delete`: the runtime itself, never the hybrid-cgroup wrapper (see above). */
+export function directArgv(rt: RuntimeCommand, ...args: string[]): string[] {
+  return [rt.binary, '--root', rt.stateRoot, ...args];
+}
+
 async function run(rt: RuntimeCommand, args: string[], check = true): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
-  const argv = runtimeArgv(rt, ...args);
+  const direct = args[0] === 'state' || args[0] === 'kill' || args[0] === 'delete';
+  const argv = direct ? directArgv(rt, ...args) : runtimeArgv(rt, ...args);
   const r = await exec(argv, { check: false, pkg: rt.name });
   const out = { exitCode: r.exitCode, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8').trim() };
   if (check && r.exitCode !== 0) {
