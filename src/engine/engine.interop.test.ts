@@ -223,8 +223,15 @@ test('networking: -p on 127.0.0.1, container-to-container on the bridge, --netwo
   assert.match(body, /hello/);
   const peer = await runIt(engine, { cmd: ['wget', '-q', '-O', '-', `http://${info.network.ipAddress}/index.html`] });
   assert.equal(peer.out, 'hello\n', peer.err);
-  const none = await runIt(engine, { cmd: ['sh', '-c', 'ls /sys/class/net | tr "\\n" " "'], host: { networkMode: 'none' } });
-  assert.equal(none.out.trim(), 'lo');
+  // --network none: the runtime's own namespace (no named one under /run/netns), loopback up (flags 0x9 =
+  // IFF_UP | IFF_LOOPBACK), with crun and with runc.
+  for (const runtime of ['crun', 'runc'] as const) {
+    const none = await runIt(engine, { cmd: ['sh', '-c', 'ls /sys/class/net | tr "\\n" " "; cat /sys/class/net/lo/flags; ping -c 1 -W 2 127.0.0.1 >/dev/null && echo pong'], host: { networkMode: 'none', runtime } });
+    assert.equal(none.out, 'lo 0x9\npong\n', `${runtime}: ${none.err}`);
+    assert.equal((await engine.inspect(none.id)).network.mode, 'none');
+    assert.equal(await stat(`/run/netns/berth-${none.id.slice(0, 16)}`).then(() => true, () => false), false);
+    await engine.remove(none.id);
+  }
   const host = await runIt(engine, { cmd: ['cat', '/proc/net/dev'], host: { networkMode: 'host' } });
   // The host's interfaces, this test's bridge among them (comparing line counts raced other tests' veths).
   assert.match(host.out, new RegExp(`^\\s*${bridge}:`, 'm'));

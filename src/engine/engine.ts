@@ -391,7 +391,7 @@ export class Engine implements ContainerEngine {
         hostConfig: { ...host, portBindings, networkMode, restartPolicy: host.restartPolicy ?? { name: 'no', maximumRetryCount: 0 } },
         mounts,
         runtime: host.runtime ?? this.#options.defaultRuntime ?? 'crun',
-        network: { mode: networkMode, ip, bridge: networkMode === 'bridge' ? this.bridge : '', subnet: networkMode === 'bridge' ? this.subnet : '', netns: networkMode === 'host' ? '' : netnsName(id) },
+        network: { mode: networkMode, ip, bridge: networkMode === 'bridge' ? this.bridge : '', subnet: networkMode === 'bridge' ? this.subnet : '', netns: networkMode === 'bridge' ? netnsName(id) : '' },
         engine: { root: this.root, runRoot: this.runRoot, bridge: this.bridge, subnet: this.subnet },
         monitor: await this.monitorKind(),
       };
@@ -416,9 +416,14 @@ export class Engine implements ContainerEngine {
     return resolveRuntime(name, `${this.runRoot}/runtime`, this.#note);
   }
 
-  /** Network namespace and addresses for a container (idempotent; redone after a reboot). */
+  /**
+   * Network namespace and addresses for a container (idempotent; redone after a reboot). --network none
+   * needs none made here: the runtime creates the container's own namespace and brings its loopback up
+   * (crun and runc both do), so no `ip` process runs at the start or the removal. Records made before that
+   * name a namespace for none as well; theirs is still made and removed.
+   */
   async ensureNetwork(rec: ContainerRecord): Promise<void> {
-    if (rec.network.mode === 'host') return;
+    if (rec.network.mode === 'host' || rec.network.netns === '') return;
     if (rec.network.mode === 'bridge') {
       await ensureBridge(rec.network.bridge, rec.network.subnet);
       await setupEndpoint({ id: rec.id, netns: rec.network.netns, bridge: { name: rec.network.bridge, subnet: rec.network.subnet, ip: rec.network.ip, mac: macForIp(rec.network.ip) } });
@@ -494,7 +499,7 @@ export class Engine implements ContainerEngine {
       args = ['/sbin/docker-init', '--', ...args];
     }
     const nsFor = (mode: string | undefined) => (mode === 'host' ? { mode: 'host' as const } : { mode: 'private' as const });
-    const network: SpecInput['network'] = rec.network.mode === 'host' ? { mode: 'host' } : { mode: 'path', path: netnsPath(rec.network.netns) };
+    const network: SpecInput['network'] = rec.network.mode === 'host' ? { mode: 'host' } : rec.network.netns === '' ? { mode: 'private' } : { mode: 'path', path: netnsPath(rec.network.netns) };
     const caps = await boundingCapabilities();
     const env = user.home && !rec.config.env.some((e) => e.startsWith('HOME=')) ? [...rec.config.env, `HOME=${user.home}`] : [...rec.config.env];
     const spec = buildSpec({
