@@ -36,6 +36,7 @@ import {
   NoSuchExec, StartFailed,
 } from './errors.js';
 import type { ImageBackend } from './images.js';
+import { DirWatch } from './dir-watch.js';
 import { JsonFileCache } from './json-file-cache.js';
 import { resolveInRoot } from './scoped-path.js';
 import { readBlockIo } from './block-io.js';
@@ -396,6 +397,8 @@ export class Engine implements ContainerEngine {
         monitor: await this.monitorKind(),
       };
       await this.images.mountRootfs(id, image.id, dir);
+      // The run dir exists from now on (not only from the start): wait() watches it for conmon's exit file.
+      await mkdir(this.runDir(id), { recursive: true });
       await writeFileAtomic(`${dir}/record.json`, JSON.stringify(record, null, 1));
       await this.#writeState(id, emptyState());
       await writeFile(logFileOf(dir, id, record.monitor), '');
@@ -405,6 +408,7 @@ export class Engine implements ContainerEngine {
     } catch (err) {
       await this.images.removeRootfs(id, dir).catch(() => undefined);
       await this.#releaseName(name, id);
+      await rm(this.runDir(id), { recursive: true, force: true });
       await rm(dir, { recursive: true, force: true });
       throw err;
     }
@@ -975,25 +979,37 @@ export class Engine implements ContainerEngine {
     const first = await this.readState(id);
     let last = first;
     const result = (s: MonitorState): WaitResult => (s.error ? { statusCode: s.exitCode, error: s.error } : { statusCode: s.exitCode });
-    // Unbounded by design (a container may run for months); the caller bounds it with `signal`.
-    for (let i = 0; ; i++) {
-      signal?.throwIfAborted();
-      if (!(await stat(`${this.containerDir(id)}/record.json`).then(() => true, () => false))) {
-        // Removed (--rm) between two polls: the last state seen may predate the exit; its die event has the code.
-        const code = await this.#lastExitCode(id);
-        return code === undefined ? result(last) : { statusCode: code };
-      }
-      const s = await this.readState(id);
-      last = s;
-      const running = s.status === 'running' || s.status === 'restarting';
-      if (condition === 'not-running' && !running && (s.status !== 'created' || s.error)) return result(s);
-      if (condition === 'next-exit' && !running && s.status !== 'created' && s.finishedAt !== first.finishedAt) return result(s);
-      try {
-        await sleep(i < 50 ? 10 : 50, undefined, signal ? { signal } : undefined);
-      } catch {
+    // Re-read when state.json or record.json changes, or conmon writes its exit file (the run dir exists
+    // from create on); every 250 ms regardless (a monitor that died writes nothing), or every 10–50 ms when
+    // a directory could not be watched.
+    const watch = this.#stateWatch(id);
+    try {
+      // Unbounded by design (a container may run for months); the caller bounds it with `signal`.
+      for (let i = 0; ; i++) {
         signal?.throwIfAborted();
+        if (!(await stat(`${this.containerDir(id)}/record.json`).then(() => true, () => false))) {
+          // Removed (--rm) between two reads: the last state seen may predate the exit; its die event has the code.
+          const code = await this.#lastExitCode(id);
+          return code === undefined ? result(last) : { statusCode: code };
+        }
+        const s = await this.readState(id);
+        last = s;
+        const running = s.status === 'running' || s.status === 'restarting';
+        if (condition === 'not-running' && !running && (s.status !== 'created' || s.error)) return result(s);
+        if (condition === 'next-exit' && !running && s.status !== 'created' && s.finishedAt !== first.finishedAt) return result(s);
+        await watch.next(watch.complete ? 250 : i < 50 ? 10 : 50, signal);
       }
+    } finally {
+      watch.close();
     }
+  }
+
+  /** Wakes a loop when a container's state may have changed (see dir-watch.ts). */
+  #stateWatch(id: string): DirWatch {
+    return new DirWatch([
+      { dir: this.containerDir(id), names: (n) => n === 'state.json' || n === 'record.json' },
+      { dir: this.runDir(id), names: (n) => n === id },
+    ]);
   }
 
   /** The exit code in the container's last `die` event (searched from the end of the events file). */
@@ -1316,6 +1332,15 @@ export class Engine implements ContainerEngine {
     };
     const connectLoop = async () => {
       const exitedDeadline = Date.now() + ATTACH_EXITED_GRACE_MS;
+      // Re-read on a state change (a start() in this process calls the waiter at once), else after 5–50 ms.
+      const watch = this.#stateWatch(id);
+      try {
+        await attachLoop(exitedDeadline, watch);
+      } finally {
+        watch.close();
+      }
+    };
+    const attachLoop = async (exitedDeadline: number, watch: DirWatch) => {
       for (let i = 0; i < 6000 && !closed && session === undefined; i++) {
         if (!(await stat(`${this.containerDir(id)}/record.json`).then(() => true, () => false))) return finish(); // removed (--rm)
         const s = await this.readState(id);
@@ -1329,7 +1354,7 @@ export class Engine implements ContainerEngine {
           for await (const e of this.logs(id, { since: Date.parse(s.startedAt) / 1000 - 0.001 })) write(e.stream, e.line);
           return finish();
         }
-        await sleep(i < 200 ? 5 : 50);
+        await watch.next(watch.complete ? (i < 200 ? 50 : 250) : (i < 200 ? 5 : 50));
       }
       if (session === undefined) finish();
     };
