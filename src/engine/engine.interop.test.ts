@@ -510,3 +510,43 @@ test('stop releases the image store overlay of a store-image container (StoreIma
   await engine.remove(id, { force: true });
   assert.equal(await mounted(), false);
 });
+
+test('an --rm container\'s overlay is volatile (no sync at its unmount); others are not', async (t) => {
+  if (!(await gate(t))) return;
+  const { engine } = await testEngine(t);
+  const options = async (id: string) => {
+    const target = `${engine.containerDir(id)}/rootfs`;
+    const line = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').find((l) => l.split(' ')[4] === target);
+    assert.ok(line, `${target} is mounted`);
+    // Newer kernels list the option as fsync=volatile.
+    return line.split(' - ')[1]!.split(' ')[2]!.split(',').map((o) => (o === 'fsync=volatile' ? 'volatile' : o));
+  };
+  const { id: rm } = await engine.create({ image: TEST_IMAGE, cmd: ['true'], host: { autoRemove: true } });
+  const { id: keep } = await engine.create({ image: TEST_IMAGE, cmd: ['true'] });
+  assert.ok((await options(rm)).includes('volatile'));
+  assert.ok(!(await options(keep)).includes('volatile'));
+  // Runs and is removed like any other container (the overlay unmounted, its directory gone).
+  const r = await runIt(engine, { cmd: ['sh', '-c', 'echo changed > /f && cat /f'], host: { autoRemove: true } });
+  assert.equal(r.out, 'changed\n');
+  await engine.remove(rm);
+  await engine.remove(keep);
+  await engine.remove(r.id).catch(() => undefined);
+  assert.ok(!(await readFile('/proc/self/mountinfo', 'utf8')).includes(engine.containerDir(rm)));
+});
+
+test('a container killed over its memory limit reports OOMKilled (conmon\'s oom file); others do not', async (t) => {
+  if (!(await gate(t))) return;
+  const { engine } = await testEngine(t);
+  if ((await engine.monitorKind()) !== 'conmon') return t.skip('OOM reporting comes from conmon');
+  // The shell holds 64 MiB of command output in a variable under a 16 MiB limit (this host has no swap);
+  // only on its first run (the marker stays in its rootfs), so that a second start shows the flag reset.
+  const script = '[ -e /ran ] && exit 3; touch /ran; x=$(head -c 67108864 /dev/zero | tr "\\0" a); echo ${#x}';
+  const hog = await runIt(engine, { cmd: ['sh', '-c', script], host: { memory: 16 * 1024 * 1024 } });
+  assert.equal(hog.code, 137, hog.err);
+  assert.equal((await engine.inspect(hog.id)).state.oomKilled, true);
+  const a = await engine.attach(hog.id, { stdout: true, stderr: true });
+  await engine.start(hog.id);
+  assert.equal((await engine.wait(hog.id, 'not-running', AbortSignal.timeout(30_000))).statusCode, 3);
+  await Promise.race([a.done, sleep(3000)]);
+  assert.equal((await engine.inspect(hog.id)).state.oomKilled, false);
+});

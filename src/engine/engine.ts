@@ -28,7 +28,7 @@ import {
   selinuxEnabled, setupEndpoint, STOP_REQUESTED, teardownEndpoint, ZERO_TIME, openTerminal, resizeTerminal, type MonitorConfig, type MonitorState,
   type OciMount, type RuntimeCommand, type SeccompProfileFile, type SpecInput,
   CONMON_PID_FILE, prepareConmonAttach, EXIT_CLAIM, EXIT_DONE, findConmon, jsonLogDecoder, K8sLogDecoder, openConmonAttach, readExitFile, readLogFile, recordConmonExit,
-  directArgv, spawnConmon, exitScript, writeExitTemplates, spawnPortProxy, formatNanoTime, readReportLine, type ConmonAttach, type ConmonExitConfig, type MonitorKind, type ProxySpec,
+  directArgv, oomFilePath, spawnConmon, exitScript, writeExitTemplates, spawnPortProxy, formatNanoTime, readReportLine, type ConmonAttach, type ConmonExitConfig, type MonitorKind, type ProxySpec,
 } from '../runtime/index.js';
 import type { ContainerEngine } from './engine-api.js';
 import {
@@ -231,7 +231,8 @@ export class Engine implements ContainerEngine {
         await sleep(5);
       }
     }
-    return { ...s, status: 'exited', pid: 0, exitCode: exit.code, finishedAt: formatNanoTime(exit.finishedNs) };
+    const oomKilled = await stat(oomFilePath(`${dir}/bundle`)).then(() => true, () => false);
+    return { ...s, status: 'exited', pid: 0, exitCode: exit.code, finishedAt: formatNanoTime(exit.finishedNs), oomKilled };
   }
 
   async #readStateFile(id: string): Promise<MonitorState> {
@@ -396,7 +397,7 @@ export class Engine implements ContainerEngine {
         engine: { root: this.root, runRoot: this.runRoot, bridge: this.bridge, subnet: this.subnet },
         monitor: await this.monitorKind(),
       };
-      await this.images.mountRootfs(id, image.id, dir);
+      await this.images.mountRootfs(id, image.id, dir, { volatile: record.hostConfig.autoRemove === true });
       // The run dir exists from now on (not only from the start): wait() watches it for conmon's exit file.
       await mkdir(this.runDir(id), { recursive: true });
       await writeFileAtomic(`${dir}/record.json`, JSON.stringify(record, null, 1));
@@ -568,7 +569,7 @@ export class Engine implements ContainerEngine {
     const pending = await spawnMonitor(dir);
     let bundle: string;
     try {
-      const rootfs = await this.images.mountRootfs(id, rec.imageId, dir);
+      const rootfs = await this.images.mountRootfs(id, rec.imageId, dir, { volatile: rec.hostConfig.autoRemove === true });
       await this.ensureNetwork(rec);
       bundle = await this.#buildBundle(rec, rootfs);
     } catch (err) {
@@ -625,11 +626,11 @@ export class Engine implements ContainerEngine {
     const runDir = this.runDir(id);
     const conmon = await findConmon();
     if (conmon === undefined) throw new StartFailed(`failed to create task for container ${id.slice(0, 12)}: conmon is not installed (Debian package "conmon")`, { id });
-    const rootfs = await this.images.mountRootfs(id, rec.imageId, dir);
+    const rootfs = await this.images.mountRootfs(id, rec.imageId, dir, { volatile: rec.hostConfig.autoRemove === true });
     await this.ensureNetwork(rec);
     const bundle = await this.#buildBundle(rec, rootfs);
     await mkdir(runDir, { recursive: true });
-    await Promise.all([id, EXIT_CLAIM, EXIT_DONE, 'pid', CONMON_PID_FILE].map((f) => rm(`${runDir}/${f}`, { force: true })));
+    await Promise.all([...[id, EXIT_CLAIM, EXIT_DONE, 'pid', CONMON_PID_FILE].map((f) => `${runDir}/${f}`), oomFilePath(bundle)].map((f) => rm(f, { force: true })));
     const prev = await this.#readStateFile(id);
     const attributes = { name: rec.name, image: rec.imageRef, ...rec.config.labels };
     const fail = async (message: string, proxyPid: number) => {
@@ -815,10 +816,17 @@ export class Engine implements ContainerEngine {
     // Under conmon the exit command deletes the runtime's container, possibly not yet: delete it here too.
     const clean = (raw.status === 'exited' || raw.status === 'created') && !raw.monitorPid && raw.monitor !== 'conmon';
     const rt = clean ? undefined : await this.#runtime(rec.runtime).catch(() => undefined);
-    if (rt) await runtimeDelete(rt, id).catch(() => undefined);
-    if (rec.network.netns) await teardownEndpoint(id, rec.network.netns, rec.network.mode === 'bridge');
-    if (rec.network.ip) await releaseAddress(`${rec.engine.root}/network/${rec.network.bridge}/ips`, rec.network.ip, id);
-    await this.images.removeRootfs(id, dir);
+    // The runtime's container, the network and the rootfs do not depend on each other once the process
+    // is gone: torn down side by side (the overlay's unmount waits for its filesystem's sync).
+    const [, , rootfs] = await Promise.allSettled([
+      rt ? runtimeDelete(rt, id).catch(() => undefined) : undefined,
+      (async () => {
+        if (rec.network.netns) await teardownEndpoint(id, rec.network.netns, rec.network.mode === 'bridge');
+        if (rec.network.ip) await releaseAddress(`${rec.engine.root}/network/${rec.network.bridge}/ips`, rec.network.ip, id);
+      })(),
+      this.images.removeRootfs(id, dir),
+    ]);
+    if (rootfs.status === 'rejected') throw rootfs.reason;
     if (volumes) {
       for (const m of rec.mounts) if (m.type === 'volume' && m.name && /^[0-9a-f]{64}$/.test(m.name)) await rm(`${this.root}/volumes/${m.name}`, { recursive: true, force: true });
     }

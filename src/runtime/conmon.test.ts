@@ -82,6 +82,8 @@ test('the shell exit command fills in the die event and the exited state, claims
   await writeFile(`${d}/record.json`, '{}');
   await writeFile(`${d}/state.json`, JSON.stringify(running));
   await writeFile(`${d}/stop-requested`, 'stop');
+  await mkdir(`${d}/bundle`);
+  await writeFile(`${d}/bundle/oom`, ''); // conmon saw an OOM kill
   await writeFile(`${r}/${id}`, '137'); // conmon's exit file: the code, no newline
   await utimes(`${r}/${id}`, 1_800_000_000, 1_800_000_000.5);
   const script = await exitScript(`${base}/rt`, ['/bin/false']);
@@ -94,11 +96,14 @@ test('the shell exit command fills in the die event and the exited state, claims
   assert.deepEqual([die.action, die.id, die.attributes], ['die', id, { ...attributes, exitCode: '137' }]);
   assert.deepEqual([die.time, die.timeNano], [1_800_000_000, 1_800_000_000_500_000_000]);
   const st = JSON.parse(await readFile(`${d}/state.json`, 'utf8')) as Record<string, unknown>;
-  assert.deepEqual(st, { ...running, status: 'exited', pid: 0, exitCode: 137, finishedAt: '2027-01-15T08:00:00.500000000Z', manuallyStopped: true });
+  assert.deepEqual(st, { ...running, status: 'exited', pid: 0, exitCode: 137, finishedAt: '2027-01-15T08:00:00.500000000Z', manuallyStopped: true, oomKilled: true });
   assert.equal(await readFile(`${base}/runtime-calls`, 'utf8'), `delete --force ${id}\n`);
   assert.equal(await readFile(`${r}/exit-done`, 'utf8'), '');
-  // A second run (the claim exists, state.json is no longer the running one): no second event or state.
+  // A second run (the claim exists, state.json is no longer the running one): no second event or state;
+  // with a removal claimed, the remover deletes the runtime's container, not the exit command.
+  await writeFile(`${d}/removing`, '1');
   await run();
   assert.equal((await readFile(events, 'utf8')).split('\n').filter(Boolean).length, 1);
   assert.deepEqual(JSON.parse(await readFile(`${d}/state.json`, 'utf8')), st);
+  assert.equal(await readFile(`${base}/runtime-calls`, 'utf8'), `delete --force ${id}\n`);
 });

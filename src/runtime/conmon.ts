@@ -15,6 +15,9 @@
  *   drains the container's output, then closes every attach connection.
  * - the exit file `EXIT_DIR/ID` holds the exit code (128+N after signal N), written by rename; the exit
  *   command runs after it, and conmon waits for the exit command before it exits itself.
+ * - after the container exits conmon fsyncs its log file unless `--no-sync-log` (src/conmon.c, sync_logs),
+ *   before it writes the exit file: we pass it, as docker's json-file logger never syncs either, so the
+ *   exit is not held up behind the host filesystem's other writes (a host crash may lose a log's tail).
  * - k8s-file lines: `2026-11-27T12:00:00.123456789+00:00 stdout F text\n` (F: the text ends a line, its
  *   newline is the line's own) or `… P text\n` (P: a fragment; the newline was added).
  *
@@ -27,7 +30,7 @@ import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promise
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { which } from '../core/index.js';
-import { HYBRID_CONTROLLERS_FILE, type RuntimeCommand } from './oci-runtime.js';
+import type { RuntimeCommand } from './oci-runtime.js';
 import { formatNanoTime, type JsonLogEntry, type LogDecoder, type LogStream } from './json-log.js';
 import type { ProxySpec } from './port-proxy.js';
 import { readReportLine } from './report-line.js';
@@ -54,15 +57,18 @@ export function findConmon(): Promise<string | undefined> {
 }
 
 /**
- * An executable conmon can run as its `-r` runtime. crun on a hybrid cgroup host needs the private mount
- * namespace wrapper (oci-runtime.ts): written once as a small script under the runtime state directory.
+ * What conmon runs as its `-r` runtime, and the `--runtime-arg`s it puts before the runtime's own arguments
+ * (conmon: runtime path, runtime args, then `create --bundle …`). crun on a hybrid cgroup host needs the
+ * private mount namespace wrapper (oci-runtime.ts): conmon runs `unshare` itself, with the wrapper's
+ * arguments and crun's path as runtime args (no script in between: one process fewer per create).
  */
-export async function runtimeExecutable(rt: RuntimeCommand): Promise<string> {
-  if (rt.wrapper.length === 0) return rt.binary;
-  const base = rt.stateRoot.slice(0, rt.stateRoot.lastIndexOf('/'));
-  const text = `#!/bin/sh\n# berth: ${rt.name} in a private mount namespace where ${HYBRID_CONTROLLERS_FILE} is empty (see oci-runtime.ts)\n` +
-    `exec unshare -m --propagation private sh -c 'mount --bind /dev/null ${HYBRID_CONTROLLERS_FILE} && exec "$@"' sh ${rt.binary} "$@"\n`;
-  return ensureScript(`${base}/${rt.name}-hybrid`, text);
+export async function conmonRuntime(rt: RuntimeCommand): Promise<{ path: string; args: string[] }> {
+  const root = ['--root', rt.stateRoot];
+  if (rt.wrapper.length === 0) return { path: rt.binary, args: root };
+  const [program = '', ...rest] = rt.wrapper;
+  const path = program.startsWith('/') ? program : await which(program);
+  if (path === undefined) throw new Error(`${program} is not installed`);
+  return { path, args: [...rest, rt.binary, ...root] };
 }
 
 /** Writes an executable script once (rename into place: a running conmon never sees half of it). */
@@ -81,8 +87,8 @@ async function ensureScript(path: string, text: string): Promise<string> {
  * The exit command of a container with no restart policy and no published ports: a shell script instead of
  * a Node process (~0.02 s of CPU instead of ~0.2 s). It does what recordConmonExit (conmon-exit.ts) does,
  * from templates the engine wrote at the start: the claim, the die event, the exited state (only if
- * state.json is still the one written at this start), then deletes the runtime's container and marks the
- * exit handled. For --rm it gives a foreground client (berth run --rm, the API's wait) half a second to
+ * state.json is still the one written at this start), then deletes the runtime's container (unless a
+ * removal has claimed the container: the remover deletes it) and marks the exit handled. For --rm it gives a foreground client (berth run --rm, the API's wait) half a second to
  * remove the container, and only then hands over to the Node exit command (conmon-exit-main.ts), which
  * removes it through the engine.
  * Everything but one `date` (the exit file's time), the `mv` that replaces state.json and the runtime's
@@ -111,6 +117,8 @@ if $claimed; then
   fin=\${t% *} now=\${t#* }
   ms=false
   [ -e "$d/stop-requested" ] && ms=true
+  oom=false
+  [ -e "$d/bundle/oom" ] && oom=true
   die= st=
   { read -r die < "$r/${DIE_EVENT}"; read -r st < "$r/${EXITED_STATE}"; } 2>/dev/null
   die=\${die%%${CODE_TOKEN}*}$code\${die#*${CODE_TOKEN}}
@@ -119,10 +127,12 @@ if $claimed; then
   st=\${st%%${CODE_NUMBER_TOKEN}*}$code\${st#*${CODE_NUMBER_TOKEN}}
   st=\${st%%${FINISHED_TOKEN}*}$fin\${st#*${FINISHED_TOKEN}}
   st=\${st%%'"manuallyStopped":false'*}'"manuallyStopped":'$ms\${st#*'"manuallyStopped":false'}
+  st=\${st%%'"oomKilled":false'*}'"oomKilled":'$oom\${st#*'"oomKilled":false'}
   printf '%s\\n' "$die" >> "$events"
   printf '%s\\n' "$st" > "$d/state.json.tmp-$$" && mv -f "$d/state.json.tmp-$$" "$d/state.json"
 fi
-"$@" delete --force "$id" >/dev/null 2>&1
+# A removal in progress (the engine's claim) deletes the runtime's container itself.
+[ -e "$d/removing" ] || "$@" delete --force "$id" >/dev/null 2>&1
 : > "$r/${EXIT_DONE_FILE}" 2>/dev/null
 [ "$autorm" = 1 ] || exit 0
 i=0
@@ -149,7 +159,7 @@ export function exitScript(stateBase: string, nodeExit: readonly string[]): Prom
  * state once exited, and the die event. Written before the start (so before any exit).
  */
 export async function writeExitTemplates(runDir: string, running: object, exited: object, die: { type: string; action: string; id: string; attributes: Record<string, string> }): Promise<void> {
-  const exitedJson = JSON.stringify({ ...exited, exitCode: Number(CODE_NUMBER_TOKEN), finishedAt: FINISHED_TOKEN, manuallyStopped: false });
+  const exitedJson = JSON.stringify({ ...exited, exitCode: Number(CODE_NUMBER_TOKEN), finishedAt: FINISHED_TOKEN, manuallyStopped: false, oomKilled: false });
   const dieJson = JSON.stringify({ ...die, attributes: { ...die.attributes, exitCode: CODE_TOKEN }, time: Number(TIME_TOKEN), timeNano: Number(TIME_NANO_TOKEN) });
   await Promise.all([
     writeFile(`${runDir}/${RUNNING_STATE}`, JSON.stringify(running)),
@@ -178,6 +188,15 @@ export interface ConmonOptions {
 
 export const CONMON_PID_FILE = 'monitor.pid';
 
+/**
+ * conmon 2.1.6 (src/cgroup.c, write_oom_files) creates an empty `oom` file in its working directory (the
+ * bundle, where we start it) when the container's memory cgroup reports an OOM kill (cgroup v1: an eventfd
+ * on memory.oom_control; v2: memory.events), before it writes the exit file. Removed before every start.
+ */
+export function oomFilePath(bundle: string): string {
+  return `${bundle}/oom`;
+}
+
 export function exitFilePath(runDir: string, id: string): string {
   return `${runDir}/${id}`;
 }
@@ -195,13 +214,13 @@ export async function readExitFile(runDir: string, id: string): Promise<{ code: 
 }
 
 export async function conmonArgv(o: ConmonOptions): Promise<string[]> {
-  const exe = await runtimeExecutable(o.runtime);
+  const runtime = await conmonRuntime(o.runtime);
   const [exitProgram, ...exitArgs] = o.exitCommand;
   return [
-    o.conmon, '--api-version', '1', '-c', o.id, '-u', o.id, '-n', o.name, '-r', exe, '-b', o.bundle,
+    o.conmon, '--api-version', '1', '-c', o.id, '-u', o.id, '-n', o.name, '-r', runtime.path, '-b', o.bundle,
     '-p', `${o.runDir}/pid`, '-P', `${o.runDir}/${CONMON_PID_FILE}`, '-l', `k8s-file:${o.logPath}`,
-    '--exit-dir', o.runDir, '--full-attach', '--socket-dir-path', o.runDir, '--log-level', 'error',
-    '--runtime-arg', '--root', '--runtime-arg', o.runtime.stateRoot,
+    '--exit-dir', o.runDir, '--full-attach', '--socket-dir-path', o.runDir, '--log-level', 'error', '--no-sync-log',
+    ...runtime.args.flatMap((a) => ['--runtime-arg', a]),
     ...(o.tty ? ['-t'] : []), ...(o.openStdin ? ['-i'] : []), ...(o.openStdin && !o.stdinOnce ? ['--leave-stdin-open'] : []),
     '--exit-command', exitProgram!, ...exitArgs.flatMap((a) => ['--exit-command-arg', a]),
   ];
