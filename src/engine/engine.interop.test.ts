@@ -7,10 +7,15 @@ import * as net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { exec } from '../core/index.js';
+import { tempDir } from '../core/test-support.js';
+import { resolveRuntime, runtimeArgv, runtimeDelete, runtimeStart, runtimeState } from '../runtime/index.js';
 import { Engine } from './engine.js';
 import { LocalImages } from './images.js';
-import { collect, needRoot, needTools, testEngine, TEST_IMAGE, type TestEngine } from './test-support.js';
+import { collect, makeBusyboxRootfs, needRoot, needTools, testEngine, TEST_IMAGE, type TestEngine } from './test-support.js';
 import type { ContainerCreateOptions } from './types.js';
 
 async function gate(t: TestContext): Promise<boolean> {
@@ -549,4 +554,40 @@ test('a container killed over its memory limit reports OOMKilled (conmon\'s oom 
   assert.equal((await engine.wait(hog.id, 'not-running', AbortSignal.timeout(30_000))).statusCode, 3);
   await Promise.race([a.done, sleep(3000)]);
   assert.equal((await engine.inspect(hog.id)).state.oomKilled, false);
+});
+
+test('runtimeStart() starts a created crun container through its exec fifo; a start whose init is gone fails', async (t) => {
+  if (!(await gate(t))) return;
+  const dir = await tempDir(t, 'berth-start-');
+  const bundle = join(dir, 'bundle');
+  await mkdir(bundle);
+  const rootfs = await makeBusyboxRootfs(bundle);
+  await exec(['crun', 'spec'], { cwd: bundle });
+  const spec = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as { process: { args: string[]; terminal: boolean }; root: { readonly: boolean } };
+  spec.process = { ...spec.process, args: ['/bin/sh', '-c', 'touch /ran; exec sleep 100'], terminal: false };
+  spec.root.readonly = false;
+  await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+  const rt = await resolveRuntime('crun', join(dir, 'state'));
+  // `create` with stdio detached: the container keeps whatever it inherits open.
+  const create = (id: string) => new Promise<void>((resolve, reject) => {
+    const argv = runtimeArgv(rt, 'create', '--bundle', bundle, id);
+    const c = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' });
+    c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`crun create: exit ${code}`))));
+  });
+  const ids = [`st-${randomBytes(4).toString('hex')}`, `st-${randomBytes(4).toString('hex')}`];
+  t.after(async () => {
+    for (const id of ids) await runtimeDelete(rt, id).catch(() => undefined);
+  });
+  await create(ids[0]!);
+  assert.equal((await runtimeState(rt, ids[0]!))?.status, 'created');
+  assert.deepEqual(await runtimeStart(rt, ids[0]!), { exitCode: 0, stderr: '' });
+  await waitFor(async () => stat(join(rootfs, 'ran')).then(() => true, () => false), 'the started process');
+  assert.equal((await runtimeState(rt, ids[0]!))?.status, 'running');
+  await create(ids[1]!);
+  const init = (await runtimeState(rt, ids[1]!))!.pid;
+  process.kill(init, 'SIGKILL');
+  await waitFor(async () => (await runtimeState(rt, ids[1]!))?.status === 'stopped', 'the killed init');
+  const failed = await runtimeStart(rt, ids[1]!);
+  assert.notEqual(failed.exitCode, 0);
+  assert.match(failed.stderr, /not running|exec\.fifo|stopped/);
 });

@@ -24,7 +24,7 @@ import { exec, isErrno, writeFileAtomic } from '../core/index.js';
 import {
   allocateAddress, appendEvent, boundingCapabilities, MONITOR_MAIN, buildSpec, emptyState, endpointCounters, ensureBridge,
   execArgv, gatewayOf, hardRlimits, hostDevices, isCgroupV2, kernelRelease, macForIp, netnsName, netnsPath, nowRfc3339,
-  parseSubnet, releaseAddress, resolveRuntime, resolveUser, runtimeDelete, runtimeKill, runtimePs, runtimeState,
+  parseSubnet, releaseAddress, resolveRuntime, resolveUser, runtimeDelete, runtimeKill, runtimePs, runtimeStart, runtimeState,
   selinuxEnabled, setupEndpoint, STOP_REQUESTED, teardownEndpoint, ZERO_TIME, openTerminal, resizeTerminal, type MonitorConfig, type MonitorState,
   type OciMount, type RuntimeCommand, type SeccompProfileFile, type SpecInput,
   CONMON_PID_FILE, prepareConmonAttach, EXIT_CLAIM, EXIT_DONE, findConmon, jsonLogDecoder, K8sLogDecoder, openConmonAttach, readExitFile, readLogFile, recordConmonExit,
@@ -686,11 +686,10 @@ export class Engine implements ContainerEngine {
     };
     if (quickExit) await writeExitTemplates(runDir, running, { ...running, status: 'exited', pid: 0 }, { type: 'container', action: 'die', id, attributes });
     await this.#writeState(id, running);
-    // `start` only writes to the created container's exec FIFO: no cgroup work, so crun needs no hybrid-host
-    // wrapper for it (three processes fewer on the start path).
-    const started = await exec([rt.binary, '--root', rt.stateRoot, 'start', id], { check: false, pkg: rt.name });
+    // `start` only writes to the created container's exec FIFO (for crun done in-process, see runtimeStart).
+    const started = await runtimeStart(rt, id);
     if (started.exitCode !== 0) {
-      const message = started.stderr.toString('utf8').trim() || `${rt.name} start: exit ${started.exitCode}`;
+      const message = started.stderr || `${rt.name} start: exit ${started.exitCode}`;
       await this.#writeState(id, { ...(await this.#readStateFile(id)), status: 'created', pid: 0 }); // not a run: no exit to record
       await runtimeDelete(rt, id).catch(() => undefined);
       return fail(message, proxyPid);

@@ -12,7 +12,8 @@
  * (delete still removes the container's cgroups in every v1 hierarchy; checked on this host). Those three go
  * without the wrapper (directArgv): one process instead of four (unshare, sh, mount, crun) per call.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, unlink, writeFile } from 'node:fs/promises';
 import { exec, which } from '../core/index.js';
 import { RuntimeFailed, RuntimeUnavailable } from './errors.js';
 
@@ -131,6 +132,35 @@ export async function runtimeDelete(rt: RuntimeCommand, id: string): Promise<voi
   if (r.exitCode !== 0 && !/does not exist|not found|no such/i.test(r.stderr)) {
     throw new RuntimeFailed(`${rt.name} delete failed: ${r.stderr}`, { runtime: rt.name, argv: ['delete', id], stderr: r.stderr });
   }
+}
+
+/**
+ * `start` of a created container. crun 1.8.1's start (src/libcrun/container.c, libcrun_container_start, and
+ * status.c, libcrun_status_write_exec_fifo) checks the process, then, for a spec without poststart hooks
+ * and without a notify socket (berth's), only opens `<state root>/<id>/exec.fifo` for writing, unlinks it
+ * and writes one byte, which lets the container's init exec the process: done here, without a process.
+ * The open is non-blocking: with nobody reading (the init is gone) it fails with ENXIO instead of hanging,
+ * and crun's own `start` then runs and reports the error. runc's protocol is the reverse (its init writes
+ * the fifo, `runc start` reads it): runc always gets its own `start`.
+ */
+export async function runtimeStart(rt: RuntimeCommand, id: string): Promise<{ exitCode: number | null; stderr: string }> {
+  if (rt.name === 'crun') {
+    const fifo = `${rt.stateRoot}/${id}/exec.fifo`;
+    const fh = await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK).catch(() => undefined);
+    if (fh !== undefined) {
+      try {
+        await unlink(fifo);
+        await fh.write(Buffer.alloc(1));
+        return { exitCode: 0, stderr: '' };
+      } catch {
+        /* crun's start below reports what is wrong */
+      } finally {
+        await fh.close();
+      }
+    }
+  }
+  const r = await exec(directArgv(rt, 'start', id), { check: false, pkg: rt.name });
+  return { exitCode: r.exitCode, stderr: r.stderr.toString('utf8').trim() };
 }
 
 export async function runtimePs(rt: RuntimeCommand, id: string): Promise<number[]> {
