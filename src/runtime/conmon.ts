@@ -25,7 +25,7 @@
  * (perl is Essential in Debian; its Socket module has SOCK_SEQPACKET) that frames the packets for us.
  * Spawned with child_process directly (not core/exec): conmon and the relay are long-lived and streamed.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -401,6 +401,8 @@ export interface PendingConmonAttach {
  * start.
  */
 export function prepareConmonAttach(bundle: string, options: { stdin: boolean; halfClose: boolean }): PendingConmonAttach {
+  const shared = options.stdin ? undefined : outputRelay();
+  if (shared !== undefined) return prepareSharedAttach(shared, bundle);
   const child = spawn('perl', ['-e', RELAY, bundle, options.stdin ? '1' : '0', options.halfClose ? '1' : '0'], {
     stdio: ['pipe', 'pipe', 'ignore'],
   });
@@ -462,6 +464,201 @@ export function prepareConmonAttach(bundle: string, options: { stdin: boolean; h
     cancel() {
       child.kill('SIGKILL');
     },
+  };
+}
+
+// ---- shared output relay ---------------------------------------------------------------------------
+
+/**
+ * One perl process per engine process relays every attach session that sends no stdin (`docker run`
+ * without -i, `docker attach` without stdin): no process per session. Frames both ways are
+ * [type u8][session u32 BE][length u32 BE][payload]. To the relay: 1 open (payload: the bundle dir; it
+ * connects to DIR/attach from inside DIR, so any path length works), 4 close. From it: 2 connected,
+ * 3 could not connect, 5 ended (conmon closed the session), 6 a packet ([stream id][bytes]). It only ever
+ * reads the sessions' sockets, so no session can hold up another; select() bounds it to FD_SETSIZE, so
+ * past SHARED_RELAY_MAX sessions the per-session relay is used.
+ */
+const SHARED_RELAY = String.raw`
+use strict; use warnings; use Socket;
+$SIG{PIPE} = 'IGNORE';
+binmode STDIN; binmode STDOUT;
+my %sock; my $buf = '';
+sub out { my ($t, $sid, $d) = @_; my $w = pack('CNN', $t, $sid, length $d) . $d;
+  while (length $w) { my $c = syswrite(STDOUT, $w); exit 0 if !defined $c; substr($w, 0, $c) = ''; } }
+while (1) {
+  my $rin = '';
+  vec($rin, 0, 1) = 1;
+  vec($rin, fileno($sock{$_}), 1) = 1 for keys %sock;
+  my $n = select(my $rout = $rin, undef, undef, undef);
+  next if $n < 0;
+  if (vec($rout, 0, 1)) {
+    my $r = sysread(STDIN, $buf, 65536, length $buf);
+    exit 0 if !$r;
+    while (length($buf) >= 9) {
+      my ($t, $sid, $len) = unpack('CNN', $buf);
+      last if length($buf) < 9 + $len;
+      my $p = substr($buf, 9, $len);
+      substr($buf, 0, 9 + $len) = '';
+      if ($t == 1) {
+        my $s;
+        if (chdir($p) && socket($s, AF_UNIX, SOCK_SEQPACKET, 0) && connect($s, pack_sockaddr_un('attach'))) { $sock{$sid} = $s; out(2, $sid, ''); }
+        else { out(3, $sid, ''); }
+        chdir('/');
+      } elsif ($t == 4) {
+        my $s = delete $sock{$sid};
+        close($s) if $s;
+      }
+    }
+  }
+  for my $sid (keys %sock) {
+    my $s = $sock{$sid};
+    next unless vec($rout, fileno($s), 1);
+    my $ok = recv($s, my $pkt, 65536, 0);
+    if (!defined($ok) || length($pkt) == 0) { delete $sock{$sid}; close($s); out(5, $sid, ''); }
+    else { out(6, $sid, $pkt); }
+  }
+}
+`;
+
+const SHARED_RELAY_MAX = 900;
+
+interface RelaySession {
+  connected(ok: boolean): void;
+  packet(stream: LogStream, data: Buffer): void;
+  ended(): void;
+}
+
+class SharedRelay {
+  readonly #child: ChildProcess;
+  readonly #sessions = new Map<number, RelaySession>();
+  #next = 1;
+  #gone = false;
+
+  constructor() {
+    this.#child = spawn('perl', ['-e', SHARED_RELAY], { stdio: ['pipe', 'pipe', 'ignore'], cwd: '/' });
+    this.#child.stdin!.on('error', () => undefined);
+    let buf: Buffer = Buffer.alloc(0);
+    this.#child.stdout!.on('data', (d: Buffer) => {
+      buf = buf.length ? Buffer.concat([buf, d]) : d;
+      while (buf.length >= 9) {
+        const len = buf.readUInt32BE(5);
+        if (buf.length < 9 + len) break;
+        const type = buf[0]!;
+        const s = this.#sessions.get(buf.readUInt32BE(1));
+        const payload = buf.subarray(9, 9 + len);
+        buf = buf.subarray(9 + len);
+        if (s === undefined) continue;
+        if (type === 2) s.connected(true);
+        else if (type === 3) s.connected(false);
+        else if (type === 5) s.ended();
+        else if (type === 6 && payload.length > 0) s.packet(payload[0] === 3 ? 'stderr' : 'stdout', Buffer.from(payload.subarray(1)));
+      }
+    });
+    const down = () => {
+      if (this.#gone) return;
+      this.#gone = true;
+      if (sharedRelay === this) sharedRelay = undefined;
+      for (const s of [...this.#sessions.values()]) {
+        s.connected(false);
+        s.ended();
+      }
+      this.#sessions.clear();
+    };
+    this.#child.on('close', down);
+    this.#child.on('error', down);
+    this.#refs();
+  }
+
+  get usable(): boolean {
+    return !this.#gone && this.#sessions.size < SHARED_RELAY_MAX;
+  }
+
+  /** Registers a session; returns its id. */
+  add(s: RelaySession): number {
+    const sid = this.#next++;
+    this.#sessions.set(sid, s);
+    this.#refs();
+    return sid;
+  }
+
+  open(sid: number, dir: string): void {
+    this.#send(1, sid, Buffer.from(dir));
+  }
+
+  remove(sid: number): void {
+    if (!this.#sessions.delete(sid)) return;
+    this.#send(4, sid, Buffer.alloc(0));
+    this.#refs();
+  }
+
+  #send(type: number, sid: number, payload: Buffer): void {
+    const head = Buffer.alloc(9);
+    head[0] = type;
+    head.writeUInt32BE(sid, 1);
+    head.writeUInt32BE(payload.length, 5);
+    this.#child.stdin!.write(Buffer.concat([head, payload]));
+  }
+
+  /** The relay keeps the process alive only while it has sessions. */
+  #refs(): void {
+    const handles = [this.#child, this.#child.stdin, this.#child.stdout] as Array<{ ref?(): void; unref?(): void } | null>;
+    for (const h of handles) {
+      if (this.#sessions.size > 0) h?.ref?.();
+      else h?.unref?.();
+    }
+  }
+}
+
+let sharedRelay: SharedRelay | undefined;
+
+function outputRelay(): SharedRelay | undefined {
+  if (sharedRelay === undefined || !sharedRelay.usable) {
+    if (sharedRelay !== undefined) return undefined; // full: per-session relays meanwhile
+    sharedRelay = new SharedRelay();
+  }
+  return sharedRelay;
+}
+
+/** An output-only attach session through the shared relay (see SHARED_RELAY). */
+function prepareSharedAttach(relay: SharedRelay, bundle: string): PendingConmonAttach {
+  let listener: ((stream: LogStream, data: Buffer) => void) | undefined;
+  const queued: Array<[LogStream, Buffer]> = [];
+  let resolveReady!: (ok: boolean) => void;
+  const readyP = new Promise<boolean>((r) => (resolveReady = r));
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  let sid = 0;
+  const end = () => {
+    relay.remove(sid);
+    resolveReady(false);
+    resolveDone();
+  };
+  sid = relay.add({
+    connected: (ok) => resolveReady(ok),
+    packet: (stream, data) => {
+      if (listener) listener(stream, data);
+      else queued.push([stream, data]);
+    },
+    ended: end,
+  });
+  return {
+    async connect() {
+      relay.open(sid, bundle);
+      if (!(await readyP)) {
+        end();
+        return undefined;
+      }
+      return {
+        onData(fn) {
+          listener = fn;
+          for (const [st, b] of queued.splice(0)) fn(st, b);
+        },
+        done,
+        stdin: null,
+        close: end,
+      };
+    },
+    cancel: end,
   };
 }
 
