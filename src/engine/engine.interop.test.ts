@@ -591,3 +591,16 @@ test('runtimeStart() starts a created crun container through its exec fifo; a st
   assert.notEqual(failed.exitCode, 0);
   assert.match(failed.stderr, /not running|exec\.fifo|stopped/);
 });
+
+test('concurrent attach sessions keep their own output, in order (one shared relay under conmon)', async (t) => {
+  if (!(await gate(t))) return;
+  const { engine } = await testEngine(t);
+  const runs = await Promise.all(Array.from({ length: 6 }, (_, i) => runIt(engine, {
+    cmd: ['sh', '-c', `for n in 1 2 3 4 5 6 7 8; do echo c${i}-$n; echo e${i}-$n >&2; done`], host: { networkMode: 'none' },
+  })));
+  for (const [i, r] of runs.entries()) {
+    assert.equal(r.code, 0);
+    assert.equal(r.out, [1, 2, 3, 4, 5, 6, 7, 8].map((n) => `c${i}-${n}\n`).join(''));
+    assert.equal(r.err, [1, 2, 3, 4, 5, 6, 7, 8].map((n) => `e${i}-${n}\n`).join(''));
+  }
+});

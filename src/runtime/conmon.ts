@@ -26,6 +26,7 @@
  * Spawned with child_process directly (not core/exec): conmon and the relay are long-lived and streamed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -71,16 +72,32 @@ export async function conmonRuntime(rt: RuntimeCommand): Promise<{ path: string;
   return { path, args: [...rest, rt.binary, ...root] };
 }
 
-/** Writes an executable script once (rename into place: a running conmon never sees half of it). */
-async function ensureScript(path: string, text: string): Promise<string> {
-  if ((await readFile(path, 'utf8').catch(() => '')) !== text) {
-    await mkdir(path.slice(0, path.lastIndexOf('/')), { recursive: true });
-    const tmp = `${path}.tmp-${process.pid}`;
-    await writeFile(tmp, text);
-    await chmod(tmp, 0o755);
-    await rename(tmp, path);
+/** Script writes in progress in this process, by path and text (concurrent starts share one). */
+const scripts = new Map<string, Promise<string>>();
+
+/**
+ * Writes an executable script once (rename into place: a running conmon never sees half of it). The temp
+ * name is unique per call: two starts in one process no longer rename each other's temp file away.
+ */
+function ensureScript(path: string, text: string): Promise<string> {
+  const key = `${path}\0${text}`;
+  let p = scripts.get(key);
+  if (p === undefined) {
+    p = (async () => {
+      if ((await readFile(path, 'utf8').catch(() => '')) !== text) {
+        await mkdir(path.slice(0, path.lastIndexOf('/')), { recursive: true });
+        const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+        await writeFile(tmp, text);
+        await chmod(tmp, 0o755);
+        await rename(tmp, path);
+      }
+      return path;
+    })();
+    scripts.set(key, p);
+    const forget = () => scripts.delete(key); // checked again at the next start (it may have been removed)
+    p.then(forget, forget);
   }
-  return path;
+  return p;
 }
 
 /**
