@@ -832,7 +832,8 @@ export class Engine implements ContainerEngine {
     await this.#releaseName(rec.name, id);
     // conmon and its exit command may still write there for a moment after the recorded exit (exit file,
     // markers): retried on ENOTEMPTY; whatever they try after the removal fails on the missing directory.
-    const again = { recursive: true, force: true, maxRetries: 20, retryDelay: 25 } as const;
+    // Node waits retryDelay × attempt: from 5 ms on (the first retry used to cost 25 ms), ~5 s in all as before.
+    const again = { recursive: true, force: true, maxRetries: 45, retryDelay: 5 } as const;
     await rm(this.runDir(id), again);
     await rm(this.attachSocket(id), { force: true });
     await rm(dir, again);
