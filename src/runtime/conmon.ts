@@ -143,8 +143,8 @@ if $claimed; then
   die=\${die%%${TIME_NANO_TOKEN}*}$now\${die#*${TIME_NANO_TOKEN}}
   st=\${st%%${CODE_NUMBER_TOKEN}*}$code\${st#*${CODE_NUMBER_TOKEN}}
   st=\${st%%${FINISHED_TOKEN}*}$fin\${st#*${FINISHED_TOKEN}}
-  st=\${st%%'"manuallyStopped":false'*}'"manuallyStopped":'$ms\${st#*'"manuallyStopped":false'}
-  st=\${st%%'"oomKilled":false'*}'"oomKilled":'$oom\${st#*'"oomKilled":false'}
+  case $st in *'"manuallyStopped":false'*) st=\${st%%'"manuallyStopped":false'*}'"manuallyStopped":'$ms\${st#*'"manuallyStopped":false'} ;; esac
+  case $st in *'"oomKilled":false'*) st=\${st%%'"oomKilled":false'*}'"oomKilled":'$oom\${st#*'"oomKilled":false'} ;; esac
   printf '%s\\n' "$die" >> "$events"
   printf '%s\\n' "$st" > "$d/state.json.tmp-$$" && mv -f "$d/state.json.tmp-$$" "$d/state.json"
 fi
