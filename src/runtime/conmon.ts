@@ -63,11 +63,14 @@ export function findConmon(): Promise<string | undefined> {
  * private mount namespace wrapper (oci-runtime.ts): conmon runs `unshare` itself, with the wrapper's
  * arguments and crun's path as runtime args (no script in between: one process fewer per create).
  */
+/** The wrapper's program by name, looked up in PATH once per process. */
+const wrapperPaths = new Map<string, Promise<string | undefined>>();
+
 export async function conmonRuntime(rt: RuntimeCommand): Promise<{ path: string; args: string[] }> {
   const root = ['--root', rt.stateRoot];
   if (rt.wrapper.length === 0) return { path: rt.binary, args: root };
   const [program = '', ...rest] = rt.wrapper;
-  const path = program.startsWith('/') ? program : await which(program);
+  const path = program.startsWith('/') ? program : await (wrapperPaths.get(program) ?? wrapperPaths.set(program, which(program)).get(program));
   if (path === undefined) throw new Error(`${program} is not installed`);
   return { path, args: [...rest, rt.binary, ...root] };
 }
