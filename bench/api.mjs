@@ -5,6 +5,8 @@
 //   2. `docker ps -a` and `GET /containers/json?all=1` latency with 100 containers.
 // Usage (root, after `npm run build`): node bench/api.mjs [--n 11] [--containers 100] [--skip-podman] [--ps-only] [--dist DIR]
 // --ps-only: only part 2 (no `run --rm` comparison; implies --skip-podman).
+// --base-dist DIR: a second berthd from another build (e.g. a frozen copy of main), alternated with the first
+// in the same rounds: before/after under the same load.
 // --both-monitors: a second berthd with BERTH_MONITOR=node (the first one uses the default monitor, conmon when
 // installed); its `docker run --rm` alternates with the others.
 // Everything lives under a temp dir; berthd gets a private root, socket and bridge; podman its own --root/--runroot.
@@ -56,6 +58,20 @@ if (bothMonitors) {
   execFileSync('docker', ['load', '-i', image.dockerArchive], { env: nodeEnv, stdio: 'ignore' });
 }
 
+// The base-build daemon: own root, run root, socket and bridge.
+const baseDistIndex = args.indexOf('--base-dist');
+const baseDist = !psOnly && baseDistIndex >= 0 ? args[baseDistIndex + 1] : undefined;
+const baseSocket = join(work, 'docker-base.sock');
+const baseBridge = `bz${suffix}`;
+const baseEnv = { ...env, DOCKER_HOST: `unix://${baseSocket}` };
+let baseDaemon;
+if (baseDist !== undefined) {
+  writeFileSync(join(work, 'berth-base.toml'), `[engine]\nbridge = "${baseBridge}"\nsubnet = "10.${200 + ((parseInt(suffix.slice(0, 2), 16) + 2) % 50)}.${parseInt(suffix.slice(2, 4), 16)}.0/24"\n`);
+  baseDaemon = spawn(process.execPath, [join(baseDist, 'daemon/bin.js'), '--root', join(work, 'root-base'), '--run-root', join(work, 'rb'), '--docker-socket', baseSocket, '--config', join(work, 'berth-base.toml'), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (let i = 0; i < 400 && !existsSync(baseSocket); i++) await new Promise((r) => setTimeout(r, 50));
+  execFileSync('docker', ['load', '-i', image.dockerArchive], { env: baseEnv, stdio: 'ignore' });
+}
+
 const podmanArgs = ['--root', join(work, 'podman-root'), '--runroot', join(work, 'podman-run'), '--cgroup-manager', 'cgroupfs', '--runtime', 'runc'];
 const ULIMITS = ['--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768'];
 if (!skipPodman) execFileSync('podman', [...podmanArgs, 'load', '-i', image.dockerArchive], { stdio: 'ignore' });
@@ -73,13 +89,16 @@ const fmt = (x) => x.toFixed(3);
 // warm-up
 if (!psOnly) timed('docker', ['run', '--rm', '--network', 'none', image.tag, 'true'], env);
 if (bothMonitors) timed('docker', ['run', '--rm', '--network', 'none', image.tag, 'true'], nodeEnv);
+if (baseDaemon) timed('docker', ['run', '--rm', '--network', 'none', image.tag, 'true'], baseEnv);
 const nodeRuns = [];
+const baseRuns = [];
 if (!skipPodman) timed('podman', [...podmanArgs, 'run', '--rm', '--network', 'none', ...ULIMITS, image.tag, 'true'], process.env);
 const berthRuns = [];
 const podmanRuns = [];
 for (let i = 0; i < (psOnly ? 0 : N); i++) {
   berthRuns.push(timed('docker', ['run', '--rm', '--network', 'none', image.tag, 'true'], env));
   if (bothMonitors) nodeRuns.push(timed('docker', ['run', '--rm', '--network', 'none', image.tag, 'true'], nodeEnv));
+  if (baseDaemon) baseRuns.push(timed('docker', ['run', '--rm', '--network', 'none', image.tag, 'true'], baseEnv));
   if (!skipPodman) podmanRuns.push(timed('podman', [...podmanArgs, 'run', '--rm', '--network', 'none', ...ULIMITS, image.tag, 'true'], process.env));
 }
 
@@ -117,6 +136,11 @@ if (nodeDaemon) {
   await new Promise((r) => nodeDaemon.once('exit', r));
   spawnSync('ip', ['link', 'del', 'dev', nodeBridge]);
 }
+if (baseDaemon) {
+  baseDaemon.kill('SIGTERM');
+  await new Promise((r) => baseDaemon.once('exit', r));
+  spawnSync('ip', ['link', 'del', 'dev', baseBridge]);
+}
 if (!skipPodman) spawnSync('podman', [...podmanArgs, 'system', 'reset', '-f'], { stdio: 'ignore' });
 spawnSync('sh', ['-c', `grep -F '${work}' /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l`]);
 rmSync(work, { recursive: true, force: true });
@@ -125,19 +149,21 @@ const b = psOnly ? NaN : median(berthRuns);
 const lines = [
   `## Docker API (berthd): docker run --rm vs podman, docker ps latency — ${new Date().toISOString().slice(0, 16)}Z`,
   '',
-  `Command: \`node bench/api.mjs ${psOnly ? '--ps-only' : `--n ${N}`} --containers ${CONTAINERS}\` (root). docker CLI 28.2.2 → berthd (runc via the engine's default`,
-  `runtime choice) vs podman ${skipPodman ? '(not installed: skipped)' : '4.3.1 (--runtime runc, cgroupfs, --ulimit nofile/nproc as this host needs)'}, both \`--network none\`,`,
+  `Command: \`node bench/api.mjs ${psOnly ? '--ps-only' : `--n ${N}`} --containers ${CONTAINERS}${baseDist ? ' --base-dist BASE' : ''}\` (root). docker CLI 28.2.2 → berthd (the engine's default`,
+  `runtime: crun, through the hybrid-cgroup wrapper on this host) vs podman ${skipPodman ? '(not installed: skipped)' : '4.3.1 (--runtime runc, cgroupfs, --ulimit nofile/nproc as this host needs)'}, both \`--network none\`,`,
   'busybox test image; whole-process wall time, alternating, medians. Load average at the end: ' + loadavg().map((x) => x.toFixed(2)).join(' ') + '.',
   '',
   '| measurement | median | runs |',
   '|---|---|---|',
   ...(psOnly ? [] : [`| \`docker run --rm --network none IMG true\` via berthd | ${fmt(b)} s | ${berthRuns.map(fmt).join(', ')} |`]),
+  ...(baseDaemon ? [`| \`docker run --rm --network none IMG true\` via berthd of the base build | ${fmt(median(baseRuns))} s | ${baseRuns.map(fmt).join(', ')} |`] : []),
   ...(bothMonitors ? [`| \`docker run --rm --network none IMG true\` via berthd, BERTH_MONITOR=node | ${fmt(median(nodeRuns))} s | ${nodeRuns.map(fmt).join(', ')} |`] : []),
   ...(skipPodman ? [] : [`| \`podman run --rm --network none IMG true\` | ${fmt(median(podmanRuns))} s | ${podmanRuns.map(fmt).join(', ')} |`]),
   `| \`GET /containers/json?all=1\` with ${count} containers | ${median(apiMs).toFixed(1)} ms | ${apiMs.map((x) => x.toFixed(1)).join(', ')} |`,
   `| \`docker ps -a\` (whole CLI process) with ${count} containers | ${(median(psRuns) * 1000).toFixed(0)} ms | ${psRuns.map((x) => (x * 1000).toFixed(0)).join(', ')} |`,
   '',
   skipPodman ? '' : `Ratio berthd / podman for \`run --rm\`: **${(b / median(podmanRuns)).toFixed(2)}×** (goal ≤ 0.25×). \`ps\` API latency goal: under 50 ms.`,
+  baseDaemon ? `This build / base build for \`run --rm\` via berthd: **${(b / median(baseRuns)).toFixed(2)}×**${skipPodman ? '' : `; base build / podman: **${(median(baseRuns) / median(podmanRuns)).toFixed(2)}×**`}.` : '',
   bothMonitors ? `Ratio default monitor / Node monitor for \`run --rm\` via berthd: **${(b / median(nodeRuns)).toFixed(2)}×**${skipPodman ? '' : `; Node monitor / podman: **${(median(nodeRuns) / median(podmanRuns)).toFixed(2)}×**`}.` : '',
   '',
 ];

@@ -2,7 +2,9 @@
 // Container start benchmark: `berth run --rm IMG true` against `podman run --rm IMG true` and raw `crun run` /
 // `runc run` of an equivalent bundle; a detached start + forced remove cycle; idle memory per running container.
 // Runs are alternated A/B/… per iteration; medians reported with min–max. Root only (namespaces, cgroups).
-//   node bench/run.mjs [--n 15] [--skip-podman] [--both-monitors]
+//   node bench/run.mjs [--n 15] [--skip-podman] [--both-monitors] [--base-dist DIR]
+// --base-dist DIR: `berth run --rm --network none` of another build (e.g. a frozen copy of main, on its own
+// state root) alternated with this build's in the same rounds: before/after under the same load.
 // BERTH_MONITOR=node|conmon picks berth's monitor; --both-monitors adds the Node monitor's cases (and idle
 // memory) next to the default's, alternated in the same rounds.
 // Everything lives under a temp dir; a private bridge with a random suffix; podman gets its own --root/--runroot.
@@ -17,6 +19,7 @@ const dist = process.env.BERTH_DIST ?? join(root, 'dist');
 const args = process.argv.slice(2);
 const N = Number(args[args.indexOf('--n') + 1] || 15) || 15;
 const bothMonitors = args.includes('--both-monitors');
+const baseDist = args.includes('--base-dist') ? args[args.indexOf('--base-dist') + 1] : undefined;
 const skipPodman = args.includes('--skip-podman') || spawnSync('which', ['podman']).status !== 0;
 if (process.getuid() !== 0) {
   console.error('bench/run.mjs needs root');
@@ -61,6 +64,8 @@ const hybrid = existsSync('/sys/fs/cgroup/unified/cgroup.controllers') && readFi
 const wrap = hybrid ? ['unshare', '-m', 'sh', '-c', 'mount --bind /dev/null /sys/fs/cgroup/unified/cgroup.controllers && exec "$@"', 'sh'] : [];
 
 const nodeEnv = { ...env, BERTH_MONITOR: 'node' };
+const baseEnv = { ...env, BERTH_ROOT: join(work, 'root-base'), BERTH_RUNROOT: join(work, 'run-base') };
+if (baseDist !== undefined) await new LocalImages(baseEnv.BERTH_ROOT).add(IMG, rootfs, testing.TEST_IMAGE_CONFIG);
 function timed(argv, options = {}) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'], ...options });
@@ -92,6 +97,9 @@ if (bothMonitors) {
       return a.ms + timed([...berthBin, 'rm', '-f', a.out.trim()], { env: nodeEnv }).ms;
     },
   });
+}
+if (baseDist !== undefined) {
+  cases['berth run --rm --network none [base build]'] = () => timed([process.execPath, join(baseDist, 'cli/bin.js'), 'run', '--rm', '--network', 'none', IMG, 'true'], { env: baseEnv }).ms;
 }
 if (!skipPodman) {
   Object.assign(cases, {
@@ -150,9 +158,13 @@ for (const r of rows) lines.push(`| ${r.k} | ${r.med.toFixed(0)} | ${r.min.toFix
 lines.push('');
 const ratio = (a, b) => (a !== undefined && b !== undefined ? (a / b).toFixed(2) : 'n/a');
 lines.push(`- berth run --rm (none, runc) / podman run --rm (none, runc): **${ratio(get('berth run --rm --network none --runtime runc'), get('podman run --rm --network none (runc)'))}×**`);
+lines.push(`- berth run --rm (none, crun) / podman run --rm (none, runc): **${ratio(get('berth run --rm --network none'), get('podman run --rm --network none (runc)'))}×**`);
 lines.push(`- berth run --rm (none, crun) / raw crun run: **${ratio(get('berth run --rm --network none'), get('raw crun run (hybrid wrapper)'))}×**`);
 lines.push(`- berth run --rm (none, runc) / raw runc run: **${ratio(get('berth run --rm --network none --runtime runc'), get('raw runc run'))}×**`);
 lines.push(`- detached cycle berth (none) / podman (none): **${ratio(get('berth run -d + rm -f cycle (none)'), get('podman run -d + rm -f -t 0 cycle (none, runc)'))}×**`);
+if (baseDist !== undefined) {
+  lines.push(`- berth run --rm (none, crun), this build / base build: **${ratio(get('berth run --rm --network none'), get('berth run --rm --network none [base build]'))}×**; base build / podman (runc): **${ratio(get('berth run --rm --network none [base build]'), get('podman run --rm --network none (runc)'))}×**`);
+}
 if (bothMonitors) {
   lines.push(`- berth run --rm (none, crun), default monitor / Node monitor: **${ratio(get('berth run --rm --network none'), get('berth run --rm --network none [node monitor]'))}×**`);
   lines.push(`- detached cycle (none), default monitor / Node monitor: **${ratio(get('berth run -d + rm -f cycle (none)'), get('berth run -d + rm -f cycle (none) [node monitor]'))}×**`);

@@ -7,10 +7,15 @@ import * as net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { exec } from '../core/index.js';
+import { tempDir } from '../core/test-support.js';
+import { resolveRuntime, runtimeArgv, runtimeDelete, runtimeStart, runtimeState } from '../runtime/index.js';
 import { Engine } from './engine.js';
 import { LocalImages } from './images.js';
-import { collect, needRoot, needTools, testEngine, TEST_IMAGE, type TestEngine } from './test-support.js';
+import { collect, makeBusyboxRootfs, needRoot, needTools, testEngine, TEST_IMAGE, type TestEngine } from './test-support.js';
 import type { ContainerCreateOptions } from './types.js';
 
 async function gate(t: TestContext): Promise<boolean> {
@@ -223,8 +228,15 @@ test('networking: -p on 127.0.0.1, container-to-container on the bridge, --netwo
   assert.match(body, /hello/);
   const peer = await runIt(engine, { cmd: ['wget', '-q', '-O', '-', `http://${info.network.ipAddress}/index.html`] });
   assert.equal(peer.out, 'hello\n', peer.err);
-  const none = await runIt(engine, { cmd: ['sh', '-c', 'ls /sys/class/net | tr "\\n" " "'], host: { networkMode: 'none' } });
-  assert.equal(none.out.trim(), 'lo');
+  // --network none: the runtime's own namespace (no named one under /run/netns), loopback up (flags 0x9 =
+  // IFF_UP | IFF_LOOPBACK), with crun and with runc.
+  for (const runtime of ['crun', 'runc'] as const) {
+    const none = await runIt(engine, { cmd: ['sh', '-c', 'ls /sys/class/net | tr "\\n" " "; cat /sys/class/net/lo/flags; ping -c 1 -W 2 127.0.0.1 >/dev/null && echo pong'], host: { networkMode: 'none', runtime } });
+    assert.equal(none.out, 'lo 0x9\npong\n', `${runtime}: ${none.err}`);
+    assert.equal((await engine.inspect(none.id)).network.mode, 'none');
+    assert.equal(await stat(`/run/netns/berth-${none.id.slice(0, 16)}`).then(() => true, () => false), false);
+    await engine.remove(none.id);
+  }
   const host = await runIt(engine, { cmd: ['cat', '/proc/net/dev'], host: { networkMode: 'host' } });
   // The host's interfaces, this test's bridge among them (comparing line counts raced other tests' veths).
   assert.match(host.out, new RegExp(`^\\s*${bridge}:`, 'm'));
@@ -502,4 +514,93 @@ test('stop releases the image store overlay of a store-image container (StoreIma
   assert.equal(await mounted(), true);
   await engine.remove(id, { force: true });
   assert.equal(await mounted(), false);
+});
+
+test('an --rm container\'s overlay is volatile (no sync at its unmount); others are not', async (t) => {
+  if (!(await gate(t))) return;
+  const { engine } = await testEngine(t);
+  const options = async (id: string) => {
+    const target = `${engine.containerDir(id)}/rootfs`;
+    const line = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').find((l) => l.split(' ')[4] === target);
+    assert.ok(line, `${target} is mounted`);
+    // Newer kernels list the option as fsync=volatile.
+    return line.split(' - ')[1]!.split(' ')[2]!.split(',').map((o) => (o === 'fsync=volatile' ? 'volatile' : o));
+  };
+  const { id: rm } = await engine.create({ image: TEST_IMAGE, cmd: ['true'], host: { autoRemove: true } });
+  const { id: keep } = await engine.create({ image: TEST_IMAGE, cmd: ['true'] });
+  assert.ok((await options(rm)).includes('volatile'));
+  assert.ok(!(await options(keep)).includes('volatile'));
+  // Runs and is removed like any other container (the overlay unmounted, its directory gone).
+  const r = await runIt(engine, { cmd: ['sh', '-c', 'echo changed > /f && cat /f'], host: { autoRemove: true } });
+  assert.equal(r.out, 'changed\n');
+  await engine.remove(rm);
+  await engine.remove(keep);
+  await engine.remove(r.id).catch(() => undefined);
+  assert.ok(!(await readFile('/proc/self/mountinfo', 'utf8')).includes(engine.containerDir(rm)));
+});
+
+test('a container killed over its memory limit reports OOMKilled (conmon\'s oom file); others do not', async (t) => {
+  if (!(await gate(t))) return;
+  const { engine } = await testEngine(t);
+  if ((await engine.monitorKind()) !== 'conmon') return t.skip('OOM reporting comes from conmon');
+  // The shell holds 64 MiB of command output in a variable under a 16 MiB limit (this host has no swap);
+  // only on its first run (the marker stays in its rootfs), so that a second start shows the flag reset.
+  const script = '[ -e /ran ] && exit 3; touch /ran; x=$(head -c 67108864 /dev/zero | tr "\\0" a); echo ${#x}';
+  const hog = await runIt(engine, { cmd: ['sh', '-c', script], host: { memory: 16 * 1024 * 1024 } });
+  assert.equal(hog.code, 137, hog.err);
+  assert.equal((await engine.inspect(hog.id)).state.oomKilled, true);
+  const a = await engine.attach(hog.id, { stdout: true, stderr: true });
+  await engine.start(hog.id);
+  assert.equal((await engine.wait(hog.id, 'not-running', AbortSignal.timeout(30_000))).statusCode, 3);
+  await Promise.race([a.done, sleep(3000)]);
+  assert.equal((await engine.inspect(hog.id)).state.oomKilled, false);
+});
+
+test('runtimeStart() starts a created crun container through its exec fifo; a start whose init is gone fails', async (t) => {
+  if (!(await gate(t))) return;
+  const dir = await tempDir(t, 'berth-start-');
+  const bundle = join(dir, 'bundle');
+  await mkdir(bundle);
+  const rootfs = await makeBusyboxRootfs(bundle);
+  await exec(['crun', 'spec'], { cwd: bundle });
+  const spec = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as { process: { args: string[]; terminal: boolean }; root: { readonly: boolean } };
+  spec.process = { ...spec.process, args: ['/bin/sh', '-c', 'touch /ran; exec sleep 100'], terminal: false };
+  spec.root.readonly = false;
+  await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+  const rt = await resolveRuntime('crun', join(dir, 'state'));
+  // `create` with stdio detached: the container keeps whatever it inherits open.
+  const create = (id: string) => new Promise<void>((resolve, reject) => {
+    const argv = runtimeArgv(rt, 'create', '--bundle', bundle, id);
+    const c = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' });
+    c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`crun create: exit ${code}`))));
+  });
+  const ids = [`st-${randomBytes(4).toString('hex')}`, `st-${randomBytes(4).toString('hex')}`];
+  t.after(async () => {
+    for (const id of ids) await runtimeDelete(rt, id).catch(() => undefined);
+  });
+  await create(ids[0]!);
+  assert.equal((await runtimeState(rt, ids[0]!))?.status, 'created');
+  assert.deepEqual(await runtimeStart(rt, ids[0]!), { exitCode: 0, stderr: '' });
+  await waitFor(async () => stat(join(rootfs, 'ran')).then(() => true, () => false), 'the started process');
+  assert.equal((await runtimeState(rt, ids[0]!))?.status, 'running');
+  await create(ids[1]!);
+  const init = (await runtimeState(rt, ids[1]!))!.pid;
+  process.kill(init, 'SIGKILL');
+  await waitFor(async () => (await runtimeState(rt, ids[1]!))?.status === 'stopped', 'the killed init');
+  const failed = await runtimeStart(rt, ids[1]!);
+  assert.notEqual(failed.exitCode, 0);
+  assert.match(failed.stderr, /not running|exec\.fifo|stopped/);
+});
+
+test('concurrent attach sessions keep their own output, in order (one shared relay under conmon)', async (t) => {
+  if (!(await gate(t))) return;
+  const { engine } = await testEngine(t);
+  const runs = await Promise.all(Array.from({ length: 6 }, (_, i) => runIt(engine, {
+    cmd: ['sh', '-c', `for n in 1 2 3 4 5 6 7 8; do echo c${i}-$n; echo e${i}-$n >&2; done`], host: { networkMode: 'none' },
+  })));
+  for (const [i, r] of runs.entries()) {
+    assert.equal(r.code, 0);
+    assert.equal(r.out, [1, 2, 3, 4, 5, 6, 7, 8].map((n) => `c${i}-${n}\n`).join(''));
+    assert.equal(r.err, [1, 2, 3, 4, 5, 6, 7, 8].map((n) => `e${i}-${n}\n`).join(''));
+  }
 });

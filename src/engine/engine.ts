@@ -24,11 +24,11 @@ import { exec, isErrno, writeFileAtomic } from '../core/index.js';
 import {
   allocateAddress, appendEvent, boundingCapabilities, MONITOR_MAIN, buildSpec, emptyState, endpointCounters, ensureBridge,
   execArgv, gatewayOf, hardRlimits, hostDevices, isCgroupV2, kernelRelease, macForIp, netnsName, netnsPath, nowRfc3339,
-  parseSubnet, releaseAddress, resolveRuntime, resolveUser, runtimeDelete, runtimeKill, runtimePs, runtimeState,
+  parseSubnet, releaseAddress, resolveRuntime, resolveUser, runtimeDelete, runtimeKill, runtimePs, runtimeStart, runtimeState,
   selinuxEnabled, setupEndpoint, STOP_REQUESTED, teardownEndpoint, ZERO_TIME, openTerminal, resizeTerminal, type MonitorConfig, type MonitorState,
   type OciMount, type RuntimeCommand, type SeccompProfileFile, type SpecInput,
   CONMON_PID_FILE, prepareConmonAttach, EXIT_CLAIM, EXIT_DONE, findConmon, jsonLogDecoder, K8sLogDecoder, openConmonAttach, readExitFile, readLogFile, recordConmonExit,
-  runtimeArgv, spawnConmon, exitScript, writeExitTemplates, spawnPortProxy, formatNanoTime, readReportLine, type ConmonAttach, type ConmonExitConfig, type MonitorKind, type ProxySpec,
+  directArgv, oomFilePath, spawnConmon, exitScript, writeExitTemplates, spawnPortProxy, formatNanoTime, readReportLine, type ConmonAttach, type ConmonExitConfig, type MonitorKind, type ProxySpec,
 } from '../runtime/index.js';
 import type { ContainerEngine } from './engine-api.js';
 import {
@@ -36,6 +36,7 @@ import {
   NoSuchExec, StartFailed,
 } from './errors.js';
 import type { ImageBackend } from './images.js';
+import { DirWatch } from './dir-watch.js';
 import { JsonFileCache } from './json-file-cache.js';
 import { resolveInRoot } from './scoped-path.js';
 import { readBlockIo } from './block-io.js';
@@ -230,7 +231,8 @@ export class Engine implements ContainerEngine {
         await sleep(5);
       }
     }
-    return { ...s, status: 'exited', pid: 0, exitCode: exit.code, finishedAt: formatNanoTime(exit.finishedNs) };
+    const oomKilled = await stat(oomFilePath(`${dir}/bundle`)).then(() => true, () => false);
+    return { ...s, status: 'exited', pid: 0, exitCode: exit.code, finishedAt: formatNanoTime(exit.finishedNs), oomKilled };
   }
 
   async #readStateFile(id: string): Promise<MonitorState> {
@@ -391,11 +393,13 @@ export class Engine implements ContainerEngine {
         hostConfig: { ...host, portBindings, networkMode, restartPolicy: host.restartPolicy ?? { name: 'no', maximumRetryCount: 0 } },
         mounts,
         runtime: host.runtime ?? this.#options.defaultRuntime ?? 'crun',
-        network: { mode: networkMode, ip, bridge: networkMode === 'bridge' ? this.bridge : '', subnet: networkMode === 'bridge' ? this.subnet : '', netns: networkMode === 'host' ? '' : netnsName(id) },
+        network: { mode: networkMode, ip, bridge: networkMode === 'bridge' ? this.bridge : '', subnet: networkMode === 'bridge' ? this.subnet : '', netns: networkMode === 'bridge' ? netnsName(id) : '' },
         engine: { root: this.root, runRoot: this.runRoot, bridge: this.bridge, subnet: this.subnet },
         monitor: await this.monitorKind(),
       };
-      await this.images.mountRootfs(id, image.id, dir);
+      await this.images.mountRootfs(id, image.id, dir, { volatile: record.hostConfig.autoRemove === true });
+      // The run dir exists from now on (not only from the start): wait() watches it for conmon's exit file.
+      await mkdir(this.runDir(id), { recursive: true });
       await writeFileAtomic(`${dir}/record.json`, JSON.stringify(record, null, 1));
       await this.#writeState(id, emptyState());
       await writeFile(logFileOf(dir, id, record.monitor), '');
@@ -405,6 +409,7 @@ export class Engine implements ContainerEngine {
     } catch (err) {
       await this.images.removeRootfs(id, dir).catch(() => undefined);
       await this.#releaseName(name, id);
+      await rm(this.runDir(id), { recursive: true, force: true });
       await rm(dir, { recursive: true, force: true });
       throw err;
     }
@@ -416,9 +421,14 @@ export class Engine implements ContainerEngine {
     return resolveRuntime(name, `${this.runRoot}/runtime`, this.#note);
   }
 
-  /** Network namespace and addresses for a container (idempotent; redone after a reboot). */
+  /**
+   * Network namespace and addresses for a container (idempotent; redone after a reboot). --network none
+   * needs none made here: the runtime creates the container's own namespace and brings its loopback up
+   * (crun and runc both do), so no `ip` process runs at the start or the removal. Records made before that
+   * name a namespace for none as well; theirs is still made and removed.
+   */
   async ensureNetwork(rec: ContainerRecord): Promise<void> {
-    if (rec.network.mode === 'host') return;
+    if (rec.network.mode === 'host' || rec.network.netns === '') return;
     if (rec.network.mode === 'bridge') {
       await ensureBridge(rec.network.bridge, rec.network.subnet);
       await setupEndpoint({ id: rec.id, netns: rec.network.netns, bridge: { name: rec.network.bridge, subnet: rec.network.subnet, ip: rec.network.ip, mac: macForIp(rec.network.ip) } });
@@ -494,7 +504,7 @@ export class Engine implements ContainerEngine {
       args = ['/sbin/docker-init', '--', ...args];
     }
     const nsFor = (mode: string | undefined) => (mode === 'host' ? { mode: 'host' as const } : { mode: 'private' as const });
-    const network: SpecInput['network'] = rec.network.mode === 'host' ? { mode: 'host' } : { mode: 'path', path: netnsPath(rec.network.netns) };
+    const network: SpecInput['network'] = rec.network.mode === 'host' ? { mode: 'host' } : rec.network.netns === '' ? { mode: 'private' } : { mode: 'path', path: netnsPath(rec.network.netns) };
     const caps = await boundingCapabilities();
     const env = user.home && !rec.config.env.some((e) => e.startsWith('HOME=')) ? [...rec.config.env, `HOME=${user.home}`] : [...rec.config.env];
     const spec = buildSpec({
@@ -559,7 +569,7 @@ export class Engine implements ContainerEngine {
     const pending = await spawnMonitor(dir);
     let bundle: string;
     try {
-      const rootfs = await this.images.mountRootfs(id, rec.imageId, dir);
+      const rootfs = await this.images.mountRootfs(id, rec.imageId, dir, { volatile: rec.hostConfig.autoRemove === true });
       await this.ensureNetwork(rec);
       bundle = await this.#buildBundle(rec, rootfs);
     } catch (err) {
@@ -616,11 +626,11 @@ export class Engine implements ContainerEngine {
     const runDir = this.runDir(id);
     const conmon = await findConmon();
     if (conmon === undefined) throw new StartFailed(`failed to create task for container ${id.slice(0, 12)}: conmon is not installed (Debian package "conmon")`, { id });
-    const rootfs = await this.images.mountRootfs(id, rec.imageId, dir);
+    const rootfs = await this.images.mountRootfs(id, rec.imageId, dir, { volatile: rec.hostConfig.autoRemove === true });
     await this.ensureNetwork(rec);
     const bundle = await this.#buildBundle(rec, rootfs);
     await mkdir(runDir, { recursive: true });
-    await Promise.all([id, EXIT_CLAIM, EXIT_DONE, 'pid', CONMON_PID_FILE].map((f) => rm(`${runDir}/${f}`, { force: true })));
+    await Promise.all([...[id, EXIT_CLAIM, EXIT_DONE, 'pid', CONMON_PID_FILE].map((f) => `${runDir}/${f}`), oomFilePath(bundle)].map((f) => rm(f, { force: true })));
     const prev = await this.#readStateFile(id);
     const attributes = { name: rec.name, image: rec.imageRef, ...rec.config.labels };
     const fail = async (message: string, proxyPid: number) => {
@@ -659,7 +669,7 @@ export class Engine implements ContainerEngine {
         conmon, id, name: rec.name, runtime: rt, bundle, runDir, logPath: logFileOf(dir, id, 'conmon'), tty: rec.config.tty,
         openStdin: rec.config.openStdin, stdinOnce: rec.config.stdinOnce, logFd: log.fd,
         exitCommand: quickExit
-          ? ['/bin/sh', await exitScript(`${this.runRoot}/runtime`, nodeExit), dir, runDir, id, this.eventsPath, cfg.autoRemove ? '1' : '0', ...runtimeArgv(rt)]
+          ? ['/bin/sh', await exitScript(`${this.runRoot}/runtime`, nodeExit), dir, runDir, id, this.eventsPath, cfg.autoRemove ? '1' : '0', ...directArgv(rt)]
           : [...nodeExit, dir],
       }, monitorEnv(process.env));
     } finally {
@@ -676,11 +686,10 @@ export class Engine implements ContainerEngine {
     };
     if (quickExit) await writeExitTemplates(runDir, running, { ...running, status: 'exited', pid: 0 }, { type: 'container', action: 'die', id, attributes });
     await this.#writeState(id, running);
-    // `start` only writes to the created container's exec FIFO: no cgroup work, so crun needs no hybrid-host
-    // wrapper for it (three processes fewer on the start path).
-    const started = await exec([rt.binary, '--root', rt.stateRoot, 'start', id], { check: false, pkg: rt.name });
+    // `start` only writes to the created container's exec FIFO (for crun done in-process, see runtimeStart).
+    const started = await runtimeStart(rt, id);
     if (started.exitCode !== 0) {
-      const message = started.stderr.toString('utf8').trim() || `${rt.name} start: exit ${started.exitCode}`;
+      const message = started.stderr || `${rt.name} start: exit ${started.exitCode}`;
       await this.#writeState(id, { ...(await this.#readStateFile(id)), status: 'created', pid: 0 }); // not a run: no exit to record
       await runtimeDelete(rt, id).catch(() => undefined);
       return fail(message, proxyPid);
@@ -806,17 +815,25 @@ export class Engine implements ContainerEngine {
     // Under conmon the exit command deletes the runtime's container, possibly not yet: delete it here too.
     const clean = (raw.status === 'exited' || raw.status === 'created') && !raw.monitorPid && raw.monitor !== 'conmon';
     const rt = clean ? undefined : await this.#runtime(rec.runtime).catch(() => undefined);
-    if (rt) await runtimeDelete(rt, id).catch(() => undefined);
-    if (rec.network.netns) await teardownEndpoint(id, rec.network.netns, rec.network.mode === 'bridge');
-    if (rec.network.ip) await releaseAddress(`${rec.engine.root}/network/${rec.network.bridge}/ips`, rec.network.ip, id);
-    await this.images.removeRootfs(id, dir);
+    // The runtime's container, the network and the rootfs do not depend on each other once the process
+    // is gone: torn down side by side (the overlay's unmount waits for its filesystem's sync).
+    const [, , rootfs] = await Promise.allSettled([
+      rt ? runtimeDelete(rt, id).catch(() => undefined) : undefined,
+      (async () => {
+        if (rec.network.netns) await teardownEndpoint(id, rec.network.netns, rec.network.mode === 'bridge');
+        if (rec.network.ip) await releaseAddress(`${rec.engine.root}/network/${rec.network.bridge}/ips`, rec.network.ip, id);
+      })(),
+      this.images.removeRootfs(id, dir),
+    ]);
+    if (rootfs.status === 'rejected') throw rootfs.reason;
     if (volumes) {
       for (const m of rec.mounts) if (m.type === 'volume' && m.name && /^[0-9a-f]{64}$/.test(m.name)) await rm(`${this.root}/volumes/${m.name}`, { recursive: true, force: true });
     }
     await this.#releaseName(rec.name, id);
     // conmon and its exit command may still write there for a moment after the recorded exit (exit file,
     // markers): retried on ENOTEMPTY; whatever they try after the removal fails on the missing directory.
-    const again = { recursive: true, force: true, maxRetries: 20, retryDelay: 25 } as const;
+    // Node waits retryDelay × attempt: from 5 ms on (the first retry used to cost 25 ms), ~5 s in all as before.
+    const again = { recursive: true, force: true, maxRetries: 45, retryDelay: 5 } as const;
     await rm(this.runDir(id), again);
     await rm(this.attachSocket(id), { force: true });
     await rm(dir, again);
@@ -970,25 +987,37 @@ export class Engine implements ContainerEngine {
     const first = await this.readState(id);
     let last = first;
     const result = (s: MonitorState): WaitResult => (s.error ? { statusCode: s.exitCode, error: s.error } : { statusCode: s.exitCode });
-    // Unbounded by design (a container may run for months); the caller bounds it with `signal`.
-    for (let i = 0; ; i++) {
-      signal?.throwIfAborted();
-      if (!(await stat(`${this.containerDir(id)}/record.json`).then(() => true, () => false))) {
-        // Removed (--rm) between two polls: the last state seen may predate the exit; its die event has the code.
-        const code = await this.#lastExitCode(id);
-        return code === undefined ? result(last) : { statusCode: code };
-      }
-      const s = await this.readState(id);
-      last = s;
-      const running = s.status === 'running' || s.status === 'restarting';
-      if (condition === 'not-running' && !running && (s.status !== 'created' || s.error)) return result(s);
-      if (condition === 'next-exit' && !running && s.status !== 'created' && s.finishedAt !== first.finishedAt) return result(s);
-      try {
-        await sleep(i < 50 ? 10 : 50, undefined, signal ? { signal } : undefined);
-      } catch {
+    // Re-read when state.json or record.json changes, or conmon writes its exit file (the run dir exists
+    // from create on); every 250 ms regardless (a monitor that died writes nothing), or every 10–50 ms when
+    // a directory could not be watched.
+    const watch = this.#stateWatch(id);
+    try {
+      // Unbounded by design (a container may run for months); the caller bounds it with `signal`.
+      for (let i = 0; ; i++) {
         signal?.throwIfAborted();
+        if (!(await stat(`${this.containerDir(id)}/record.json`).then(() => true, () => false))) {
+          // Removed (--rm) between two reads: the last state seen may predate the exit; its die event has the code.
+          const code = await this.#lastExitCode(id);
+          return code === undefined ? result(last) : { statusCode: code };
+        }
+        const s = await this.readState(id);
+        last = s;
+        const running = s.status === 'running' || s.status === 'restarting';
+        if (condition === 'not-running' && !running && (s.status !== 'created' || s.error)) return result(s);
+        if (condition === 'next-exit' && !running && s.status !== 'created' && s.finishedAt !== first.finishedAt) return result(s);
+        await watch.next(watch.complete ? 250 : i < 50 ? 10 : 50, signal);
       }
+    } finally {
+      watch.close();
     }
+  }
+
+  /** Wakes a loop when a container's state may have changed (see dir-watch.ts). */
+  #stateWatch(id: string): DirWatch {
+    return new DirWatch([
+      { dir: this.containerDir(id), names: (n) => n === 'state.json' || n === 'record.json' },
+      { dir: this.runDir(id), names: (n) => n === id },
+    ]);
   }
 
   /** The exit code in the container's last `die` event (searched from the end of the events file). */
@@ -1311,6 +1340,15 @@ export class Engine implements ContainerEngine {
     };
     const connectLoop = async () => {
       const exitedDeadline = Date.now() + ATTACH_EXITED_GRACE_MS;
+      // Re-read on a state change (a start() in this process calls the waiter at once), else after 5–50 ms.
+      const watch = this.#stateWatch(id);
+      try {
+        await attachLoop(exitedDeadline, watch);
+      } finally {
+        watch.close();
+      }
+    };
+    const attachLoop = async (exitedDeadline: number, watch: DirWatch) => {
       for (let i = 0; i < 6000 && !closed && session === undefined; i++) {
         if (!(await stat(`${this.containerDir(id)}/record.json`).then(() => true, () => false))) return finish(); // removed (--rm)
         const s = await this.readState(id);
@@ -1324,7 +1362,7 @@ export class Engine implements ContainerEngine {
           for await (const e of this.logs(id, { since: Date.parse(s.startedAt) / 1000 - 0.001 })) write(e.stream, e.line);
           return finish();
         }
-        await sleep(i < 200 ? 5 : 50);
+        await watch.next(watch.complete ? (i < 200 ? 50 : 250) : (i < 200 ? 5 : 50));
       }
       if (session === undefined) finish();
     };

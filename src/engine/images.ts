@@ -29,10 +29,17 @@ export interface ResolvedImage {
   readonly config: ImageRunConfig;
 }
 
+export interface RootfsOptions {
+  readonly volatile?: boolean;
+}
+
 export interface ImageBackend {
   resolve(ref: string): Promise<ResolvedImage>;
-  /** Create (idempotent) and mount the container's root filesystem; returns its path. */
-  mountRootfs(containerId: string, imageId: string, containerDir: string): Promise<string>;
+  /**
+   * Create (idempotent) and mount the container's root filesystem; returns its path. `volatile`: the
+   * container's changes are disposable (--rm), so its overlay may skip syncing them (where supported).
+   */
+  mountRootfs(containerId: string, imageId: string, containerDir: string, options?: RootfsOptions): Promise<string>;
   unmountRootfs(containerId: string, containerDir: string): Promise<void>;
   /** Unmount and delete the container's writable layer. */
   removeRootfs(containerId: string, containerDir: string): Promise<void>;
@@ -55,8 +62,17 @@ async function isMountpoint(path: string): Promise<boolean> {
   }
 }
 
-/** Overlay helpers shared by backends. */
-export async function mountOverlay(lowerdirs: readonly string[], containerDir: string): Promise<string> {
+/**
+ * Overlay helpers shared by backends.
+ *
+ * `volatile` (overlayfs, Linux ≥ 5.10; Documentation/filesystems/overlayfs.rst, "Volatile mount") skips
+ * every sync of the upper layer, including the one at unmount, which otherwise syncs the whole host
+ * filesystem under the upper directory and waits behind everyone else's writes. Only for containers whose
+ * changes are thrown away (--rm). After an unclean shutdown the kernel refuses the upper again until
+ * `work/work/incompat/volatile` is removed: such a container's changes may be incomplete, which --rm does
+ * not mind, so that marker is removed before mounting. A kernel without the option gets a plain mount.
+ */
+export async function mountOverlay(lowerdirs: readonly string[], containerDir: string, options: RootfsOptions = {}): Promise<string> {
   const upper = `${containerDir}/upper`;
   const work = `${containerDir}/work`;
   const merged = `${containerDir}/rootfs`;
@@ -64,7 +80,13 @@ export async function mountOverlay(lowerdirs: readonly string[], containerDir: s
   await mkdir(work, { recursive: true });
   await mkdir(merged, { recursive: true });
   if (await isMountpoint(merged)) return merged;
-  await exec(['mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${lowerdirs.join(':')},upperdir=${upper},workdir=${work}`, merged]);
+  const opts = `lowerdir=${lowerdirs.join(':')},upperdir=${upper},workdir=${work}`;
+  if (options.volatile) {
+    await rm(`${work}/work/incompat/volatile`, { recursive: true, force: true });
+    const r = await exec(['mount', '-t', 'overlay', 'overlay', '-o', `${opts},volatile`, merged], { check: false });
+    if (r.exitCode === 0) return merged;
+  }
+  await exec(['mount', '-t', 'overlay', 'overlay', '-o', opts, merged]);
   return merged;
 }
 
@@ -133,8 +155,8 @@ export class LocalImages implements ImageBackend {
     return hit;
   }
 
-  mountRootfs(_containerId: string, imageId: string, containerDir: string): Promise<string> {
-    return mountOverlay([`${this.#dir}/${imageId.replace(/^sha256:/, '')}/rootfs`], containerDir);
+  mountRootfs(_containerId: string, imageId: string, containerDir: string, options?: RootfsOptions): Promise<string> {
+    return mountOverlay([`${this.#dir}/${imageId.replace(/^sha256:/, '')}/rootfs`], containerDir, options);
   }
 
   unmountRootfs(_containerId: string, containerDir: string): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { ImageStore } from '../image/index.js';
-import { LocalImages, type ImageBackend, type ImageRunConfig, type ResolvedImage } from './images.js';
+import { LocalImages, type ImageBackend, type ImageRunConfig, type ResolvedImage, type RootfsOptions } from './images.js';
 import { NoSuchImage } from './errors.js';
 
 export class StoreImages implements ImageBackend {
@@ -39,8 +39,13 @@ export class StoreImages implements ImageBackend {
     return { id: img.id, ref, config: (cfg.config ?? {}) as ImageRunConfig };
   }
 
-  async mountRootfs(containerId: string, imageId: string, containerDir: string): Promise<string> {
-    if (await this.local.has(imageId)) return this.local.mountRootfs(containerId, imageId, containerDir);
+  /** `options.volatile` applies to local images (the image store mounts its overlays itself). */
+  async mountRootfs(containerId: string, imageId: string, containerDir: string, options?: RootfsOptions): Promise<string> {
+    if (await this.local.has(imageId)) return this.local.mountRootfs(containerId, imageId, containerDir, options);
+    // Mounted at create and still mounted at the start (the usual `run`): nothing to prepare again (the
+    // store would rewrite and fsync its lower.json before noticing).
+    const merged = `${this.root}/image/rootfs/${containerId}/merged`;
+    if (await isOverlayMounted(merged)) return merged;
     return (await (await this.store()).prepareRootfs(imageId, containerId)).merged;
   }
 
@@ -63,5 +68,15 @@ export class StoreImages implements ImageBackend {
 
   async list(): Promise<ResolvedImage[]> {
     return this.local.list();
+  }
+}
+
+/** True when `dir` is the root of a mount (another device than its parent's). */
+async function isOverlayMounted(dir: string): Promise<boolean> {
+  try {
+    const [a, b] = await Promise.all([stat(dir), stat(`${dir}/..`)]);
+    return a.dev !== b.dev;
+  } catch {
+    return false;
   }
 }

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { exec, writeFileAtomic } from '../core/index.js';
 import { EXIT_DONE, recordConmonExit, type ConmonExitConfig } from './conmon-exit.js';
 import { emptyState, nowRfc3339, STOP_REQUESTED, type MonitorState } from './monitor.js';
-import { runtimeArgv, type RuntimeCommand } from './oci-runtime.js';
+import { directArgv, type RuntimeCommand } from './oci-runtime.js';
 import { removalClaimed, waitForRemovalClaim } from './removal-claim.js';
 
 interface ConmonJson extends ConmonExitConfig {
@@ -47,7 +47,7 @@ async function main(dir: string): Promise<number> {
       /* gone already */
     }
   }
-  await exec(runtimeArgv(c.runtime, 'delete', '--force', c.id), { check: false }).catch(() => undefined);
+  await exec(directArgv(c.runtime, 'delete', '--force', c.id), { check: false }).catch(() => undefined);
   await writeFile(`${c.runDir}/${EXIT_DONE}`, '').catch(() => undefined);
   let hooks: Promise<HooksModule> | undefined;
   const load = () => (hooks ??= import(c.hooksModule) as Promise<HooksModule>);

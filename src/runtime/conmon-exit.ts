@@ -8,7 +8,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { isErrno, writeFileAtomic } from '../core/index.js';
 import { formatNanoTime } from './json-log.js';
 import { appendEvent, emptyState, STOP_REQUESTED, type MonitorState } from './monitor.js';
-import { readExitFile } from './conmon.js';
+import { oomFilePath, readExitFile } from './conmon.js';
 
 /** What the exit handling needs to know about a container (written by the engine at every start as conmon.json). */
 export interface ConmonExitConfig {
@@ -60,6 +60,7 @@ export async function recordConmonExit(c: ConmonExitConfig): Promise<MonitorStat
   const fresh = await readState(c.dir); // read again under the claim
   if (fresh.status !== 'running') return undefined;
   const stopRequested = await stat(`${c.dir}/${STOP_REQUESTED}`).then(() => true, () => false);
+  const oomKilled = await stat(oomFilePath(`${c.dir}/bundle`)).then(() => true, () => false);
   const restart = wantsRestart(c.restartPolicy, exit.code, fresh.restartCount, stopRequested);
   const next: MonitorState = {
     ...fresh,
@@ -68,6 +69,7 @@ export async function recordConmonExit(c: ConmonExitConfig): Promise<MonitorStat
     exitCode: exit.code,
     finishedAt: formatNanoTime(exit.finishedNs),
     manuallyStopped: fresh.manuallyStopped || stopRequested,
+    oomKilled,
     restartCount: fresh.restartCount + (restart ? 1 : 0),
   };
   appendEvent(c.eventsPath, { type: 'container', action: 'die', id: c.id, attributes: { ...c.attributes, exitCode: String(exit.code) } });

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import { decodeK8sLine, K8sLogDecoder, wantsRestart } from './index.js';
+import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { decodeK8sLine, exitScript, K8sLogDecoder, wantsRestart, writeExitTemplates } from './index.js';
+import { exec } from '../core/index.js';
 import { readLogFile } from './json-log.js';
 import { tempDir } from '../core/test-support.js';
 
@@ -64,4 +65,45 @@ test('wantsRestart() follows docker\'s policies', () => {
   assert.equal(wantsRestart(p('on-failure', 2), 1, 1, false), true);
   assert.equal(wantsRestart(p('on-failure', 2), 1, 2, false), false);
   assert.equal(wantsRestart(p('on-failure'), 1, 99, false), true);
+});
+
+test('the shell exit command fills in the die event and the exited state, claims once, deletes through the runtime', async (t) => {
+  const base = await tempDir(t);
+  const d = `${base}/c`;
+  const r = `${base}/r`;
+  await mkdir(d);
+  await mkdir(r);
+  const id = 'a'.repeat(64);
+  const events = `${base}/events.jsonl`;
+  // Labels with what sed or the shell could mangle: backslashes, quotes, %, &, /, $, a newline, non-ASCII.
+  const attributes = { name: 'n1', image: 'img', 'x.label': 'a\\b "q" 100% &/$HOME\nnext ü' };
+  const running = { status: 'running', pid: 42, exitCode: 0, startedAt: '2026-11-27T12:00:00Z', finishedAt: '0001-01-01T00:00:00Z', manuallyStopped: false, monitor: 'conmon' };
+  await writeExitTemplates(r, running, { ...running, status: 'exited', pid: 0 }, { type: 'container', action: 'die', id, attributes });
+  await writeFile(`${d}/record.json`, '{}');
+  await writeFile(`${d}/state.json`, JSON.stringify(running));
+  await writeFile(`${d}/stop-requested`, 'stop');
+  await mkdir(`${d}/bundle`);
+  await writeFile(`${d}/bundle/oom`, ''); // conmon saw an OOM kill
+  await writeFile(`${r}/${id}`, '137'); // conmon's exit file: the code, no newline
+  await utimes(`${r}/${id}`, 1_800_000_000, 1_800_000_000.5);
+  const script = await exitScript(`${base}/rt`, ['/bin/false']);
+  const fake = ['/bin/sh', '-c', `printf '%s\\n' "$*" >> ${base}/runtime-calls`, 'sh'];
+  const run = () => exec(['/bin/sh', script, d, r, id, events, '0', ...fake]);
+  await run();
+  const lines = (await readFile(events, 'utf8')).split('\n').filter(Boolean);
+  assert.equal(lines.length, 1);
+  const die = JSON.parse(lines[0]!) as { action: string; id: string; attributes: Record<string, string>; time: number; timeNano: number };
+  assert.deepEqual([die.action, die.id, die.attributes], ['die', id, { ...attributes, exitCode: '137' }]);
+  assert.deepEqual([die.time, die.timeNano], [1_800_000_000, 1_800_000_000_500_000_000]);
+  const st = JSON.parse(await readFile(`${d}/state.json`, 'utf8')) as Record<string, unknown>;
+  assert.deepEqual(st, { ...running, status: 'exited', pid: 0, exitCode: 137, finishedAt: '2027-01-15T08:00:00.500000000Z', manuallyStopped: true, oomKilled: true });
+  assert.equal(await readFile(`${base}/runtime-calls`, 'utf8'), `delete --force ${id}\n`);
+  assert.equal(await readFile(`${r}/exit-done`, 'utf8'), '');
+  // A second run (the claim exists, state.json is no longer the running one): no second event or state;
+  // with a removal claimed, the remover deletes the runtime's container, not the exit command.
+  await writeFile(`${d}/removing`, '1');
+  await run();
+  assert.equal((await readFile(events, 'utf8')).split('\n').filter(Boolean).length, 1);
+  assert.deepEqual(JSON.parse(await readFile(`${d}/state.json`, 'utf8')), st);
+  assert.equal(await readFile(`${base}/runtime-calls`, 'utf8'), `delete --force ${id}\n`);
 });

@@ -15,6 +15,9 @@
  *   drains the container's output, then closes every attach connection.
  * - the exit file `EXIT_DIR/ID` holds the exit code (128+N after signal N), written by rename; the exit
  *   command runs after it, and conmon waits for the exit command before it exits itself.
+ * - after the container exits conmon fsyncs its log file unless `--no-sync-log` (src/conmon.c, sync_logs),
+ *   before it writes the exit file: we pass it, as docker's json-file logger never syncs either, so the
+ *   exit is not held up behind the host filesystem's other writes (a host crash may lose a log's tail).
  * - k8s-file lines: `2026-11-27T12:00:00.123456789+00:00 stdout F text\n` (F: the text ends a line, its
  *   newline is the line's own) or `… P text\n` (P: a fragment; the newline was added).
  *
@@ -22,12 +25,13 @@
  * (perl is Essential in Debian; its Socket module has SOCK_SEQPACKET) that frames the packets for us.
  * Spawned with child_process directly (not core/exec): conmon and the relay are long-lived and streamed.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { which } from '../core/index.js';
-import { HYBRID_CONTROLLERS_FILE, type RuntimeCommand } from './oci-runtime.js';
+import type { RuntimeCommand } from './oci-runtime.js';
 import { formatNanoTime, type JsonLogEntry, type LogDecoder, type LogStream } from './json-log.js';
 import type { ProxySpec } from './port-proxy.js';
 import { readReportLine } from './report-line.js';
@@ -54,37 +58,63 @@ export function findConmon(): Promise<string | undefined> {
 }
 
 /**
- * An executable conmon can run as its `-r` runtime. crun on a hybrid cgroup host needs the private mount
- * namespace wrapper (oci-runtime.ts): written once as a small script under the runtime state directory.
+ * What conmon runs as its `-r` runtime, and the `--runtime-arg`s it puts before the runtime's own arguments
+ * (conmon: runtime path, runtime args, then `create --bundle …`). crun on a hybrid cgroup host needs the
+ * private mount namespace wrapper (oci-runtime.ts): conmon runs `unshare` itself, with the wrapper's
+ * arguments and crun's path as runtime args (no script in between: one process fewer per create).
  */
-export async function runtimeExecutable(rt: RuntimeCommand): Promise<string> {
-  if (rt.wrapper.length === 0) return rt.binary;
-  const base = rt.stateRoot.slice(0, rt.stateRoot.lastIndexOf('/'));
-  const text = `#!/bin/sh\n# berth: ${rt.name} in a private mount namespace where ${HYBRID_CONTROLLERS_FILE} is empty (see oci-runtime.ts)\n` +
-    `exec unshare -m --propagation private sh -c 'mount --bind /dev/null ${HYBRID_CONTROLLERS_FILE} && exec "$@"' sh ${rt.binary} "$@"\n`;
-  return ensureScript(`${base}/${rt.name}-hybrid`, text);
+/** The wrapper's program by name, looked up in PATH once per process. */
+const wrapperPaths = new Map<string, Promise<string | undefined>>();
+
+export async function conmonRuntime(rt: RuntimeCommand): Promise<{ path: string; args: string[] }> {
+  const root = ['--root', rt.stateRoot];
+  if (rt.wrapper.length === 0) return { path: rt.binary, args: root };
+  const [program = '', ...rest] = rt.wrapper;
+  const path = program.startsWith('/') ? program : await (wrapperPaths.get(program) ?? wrapperPaths.set(program, which(program)).get(program));
+  if (path === undefined) throw new Error(`${program} is not installed`);
+  return { path, args: [...rest, rt.binary, ...root] };
 }
 
-/** Writes an executable script once (rename into place: a running conmon never sees half of it). */
-async function ensureScript(path: string, text: string): Promise<string> {
-  if ((await readFile(path, 'utf8').catch(() => '')) !== text) {
-    await mkdir(path.slice(0, path.lastIndexOf('/')), { recursive: true });
-    const tmp = `${path}.tmp-${process.pid}`;
-    await writeFile(tmp, text);
-    await chmod(tmp, 0o755);
-    await rename(tmp, path);
+/** Script writes in progress in this process, by path and text (concurrent starts share one). */
+const scripts = new Map<string, Promise<string>>();
+
+/**
+ * Writes an executable script once (rename into place: a running conmon never sees half of it). The temp
+ * name is unique per call: two starts in one process no longer rename each other's temp file away.
+ */
+function ensureScript(path: string, text: string): Promise<string> {
+  const key = `${path}\0${text}`;
+  let p = scripts.get(key);
+  if (p === undefined) {
+    p = (async () => {
+      if ((await readFile(path, 'utf8').catch(() => '')) !== text) {
+        await mkdir(path.slice(0, path.lastIndexOf('/')), { recursive: true });
+        const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+        await writeFile(tmp, text);
+        await chmod(tmp, 0o755);
+        await rename(tmp, path);
+      }
+      return path;
+    })();
+    scripts.set(key, p);
+    const forget = () => scripts.delete(key); // checked again at the next start (it may have been removed)
+    p.then(forget, forget);
   }
-  return path;
+  return p;
 }
 
 /**
  * The exit command of a container with no restart policy and no published ports: a shell script instead of
  * a Node process (~0.02 s of CPU instead of ~0.2 s). It does what recordConmonExit (conmon-exit.ts) does,
  * from templates the engine wrote at the start: the claim, the die event, the exited state (only if
- * state.json is still the one written at this start), then deletes the runtime's container and marks the
- * exit handled. For --rm it gives a foreground client (berth run --rm, the API's wait) half a second to
+ * state.json is still the one written at this start), then deletes the runtime's container (unless a
+ * removal has claimed the container: the remover deletes it) and marks the exit handled. For --rm it gives a foreground client (berth run --rm, the API's wait) half a second to
  * remove the container, and only then hands over to the Node exit command (conmon-exit-main.ts), which
  * removes it through the engine.
+ * Everything but one `date` (the exit file's time), the `mv` that replaces state.json and the runtime's
+ * `delete` is a dash builtin: the templates are filled in with parameter expansion (the first occurrence of
+ * each token, as `sed s///` did), the files compared and read with `read` (state.json and the templates are
+ * single-line JSON). The die event carries the exit file's time (when conmon saw the exit).
  * argv: <container dir> <run dir> <id> <events file> <auto-remove 0|1> <runtime argv prefix…>
  */
 const EXIT_SCRIPT_TEMPLATE = `#!/bin/sh
@@ -92,17 +122,37 @@ const EXIT_SCRIPT_TEMPLATE = `#!/bin/sh
 d=$1 r=$2 id=$3 events=$4 autorm=$5
 shift 5
 [ -f "$d/record.json" ] || exit 0
-code=$(cat "$r/$id" 2>/dev/null) || exit 0
-if cmp -s "$d/state.json" "$r/${RUNNING_STATE}" && (set -C; echo $$ > "$r/${EXIT_CLAIM_FILE}") 2>/dev/null; then
-  fin=$(date -u -r "$r/$id" +%Y-%m-%dT%H:%M:%S.%NZ)
+code= cur= want=
+{ read -r code < "$r/$id"; } 2>/dev/null
+[ -n "$code" ] || exit 0
+{ read -r cur < "$d/state.json"; read -r want < "$r/${RUNNING_STATE}"; } 2>/dev/null
+claimed=false
+if [ -n "$cur" ] && [ "$cur" = "$want" ]; then
+  set -C
+  { echo $$ > "$r/${EXIT_CLAIM_FILE}"; } 2>/dev/null && claimed=true
+  set +C
+fi
+if $claimed; then
+  t=$(date -u -r "$r/$id" '+%Y-%m-%dT%H:%M:%S.%NZ %s%N')
+  fin=\${t% *} now=\${t#* }
   ms=false
   [ -e "$d/stop-requested" ] && ms=true
-  now=$(date +%s%N)
-  sed -e "s/${CODE_TOKEN}/$code/; s/${TIME_TOKEN}/\${now%?????????}/; s/${TIME_NANO_TOKEN}/$now/" "$r/${DIE_EVENT}" >> "$events"
-  sed -e "s/${CODE_NUMBER_TOKEN}/$code/; s/${FINISHED_TOKEN}/$fin/" -e 's/"manuallyStopped":false/"manuallyStopped":'"$ms"'/' "$r/${EXITED_STATE}" > "$d/state.json.tmp-$$" &&
-    mv -f "$d/state.json.tmp-$$" "$d/state.json"
+  oom=false
+  [ -e "$d/bundle/oom" ] && oom=true
+  die= st=
+  { read -r die < "$r/${DIE_EVENT}"; read -r st < "$r/${EXITED_STATE}"; } 2>/dev/null
+  die=\${die%%${CODE_TOKEN}*}$code\${die#*${CODE_TOKEN}}
+  die=\${die%%${TIME_TOKEN}*}\${now%?????????}\${die#*${TIME_TOKEN}}
+  die=\${die%%${TIME_NANO_TOKEN}*}$now\${die#*${TIME_NANO_TOKEN}}
+  st=\${st%%${CODE_NUMBER_TOKEN}*}$code\${st#*${CODE_NUMBER_TOKEN}}
+  st=\${st%%${FINISHED_TOKEN}*}$fin\${st#*${FINISHED_TOKEN}}
+  case $st in *'"manuallyStopped":false'*) st=\${st%%'"manuallyStopped":false'*}'"manuallyStopped":'$ms\${st#*'"manuallyStopped":false'} ;; esac
+  case $st in *'"oomKilled":false'*) st=\${st%%'"oomKilled":false'*}'"oomKilled":'$oom\${st#*'"oomKilled":false'} ;; esac
+  printf '%s\\n' "$die" >> "$events"
+  printf '%s\\n' "$st" > "$d/state.json.tmp-$$" && mv -f "$d/state.json.tmp-$$" "$d/state.json"
 fi
-"$@" delete --force "$id" >/dev/null 2>&1
+# A removal in progress (the engine's claim) deletes the runtime's container itself.
+[ -e "$d/removing" ] || "$@" delete --force "$id" >/dev/null 2>&1
 : > "$r/${EXIT_DONE_FILE}" 2>/dev/null
 [ "$autorm" = 1 ] || exit 0
 i=0
@@ -129,7 +179,7 @@ export function exitScript(stateBase: string, nodeExit: readonly string[]): Prom
  * state once exited, and the die event. Written before the start (so before any exit).
  */
 export async function writeExitTemplates(runDir: string, running: object, exited: object, die: { type: string; action: string; id: string; attributes: Record<string, string> }): Promise<void> {
-  const exitedJson = JSON.stringify({ ...exited, exitCode: Number(CODE_NUMBER_TOKEN), finishedAt: FINISHED_TOKEN, manuallyStopped: false });
+  const exitedJson = JSON.stringify({ ...exited, exitCode: Number(CODE_NUMBER_TOKEN), finishedAt: FINISHED_TOKEN, manuallyStopped: false, oomKilled: false });
   const dieJson = JSON.stringify({ ...die, attributes: { ...die.attributes, exitCode: CODE_TOKEN }, time: Number(TIME_TOKEN), timeNano: Number(TIME_NANO_TOKEN) });
   await Promise.all([
     writeFile(`${runDir}/${RUNNING_STATE}`, JSON.stringify(running)),
@@ -158,6 +208,15 @@ export interface ConmonOptions {
 
 export const CONMON_PID_FILE = 'monitor.pid';
 
+/**
+ * conmon 2.1.6 (src/cgroup.c, write_oom_files) creates an empty `oom` file in its working directory (the
+ * bundle, where we start it) when the container's memory cgroup reports an OOM kill (cgroup v1: an eventfd
+ * on memory.oom_control; v2: memory.events), before it writes the exit file. Removed before every start.
+ */
+export function oomFilePath(bundle: string): string {
+  return `${bundle}/oom`;
+}
+
 export function exitFilePath(runDir: string, id: string): string {
   return `${runDir}/${id}`;
 }
@@ -175,13 +234,13 @@ export async function readExitFile(runDir: string, id: string): Promise<{ code: 
 }
 
 export async function conmonArgv(o: ConmonOptions): Promise<string[]> {
-  const exe = await runtimeExecutable(o.runtime);
+  const runtime = await conmonRuntime(o.runtime);
   const [exitProgram, ...exitArgs] = o.exitCommand;
   return [
-    o.conmon, '--api-version', '1', '-c', o.id, '-u', o.id, '-n', o.name, '-r', exe, '-b', o.bundle,
+    o.conmon, '--api-version', '1', '-c', o.id, '-u', o.id, '-n', o.name, '-r', runtime.path, '-b', o.bundle,
     '-p', `${o.runDir}/pid`, '-P', `${o.runDir}/${CONMON_PID_FILE}`, '-l', `k8s-file:${o.logPath}`,
-    '--exit-dir', o.runDir, '--full-attach', '--socket-dir-path', o.runDir, '--log-level', 'error',
-    '--runtime-arg', '--root', '--runtime-arg', o.runtime.stateRoot,
+    '--exit-dir', o.runDir, '--full-attach', '--socket-dir-path', o.runDir, '--log-level', 'error', '--no-sync-log',
+    ...runtime.args.flatMap((a) => ['--runtime-arg', a]),
     ...(o.tty ? ['-t'] : []), ...(o.openStdin ? ['-i'] : []), ...(o.openStdin && !o.stdinOnce ? ['--leave-stdin-open'] : []),
     '--exit-command', exitProgram!, ...exitArgs.flatMap((a) => ['--exit-command-arg', a]),
   ];
@@ -362,6 +421,8 @@ export interface PendingConmonAttach {
  * start.
  */
 export function prepareConmonAttach(bundle: string, options: { stdin: boolean; halfClose: boolean }): PendingConmonAttach {
+  const shared = options.stdin ? undefined : outputRelay();
+  if (shared !== undefined) return prepareSharedAttach(shared, bundle);
   const child = spawn('perl', ['-e', RELAY, bundle, options.stdin ? '1' : '0', options.halfClose ? '1' : '0'], {
     stdio: ['pipe', 'pipe', 'ignore'],
   });
@@ -423,6 +484,201 @@ export function prepareConmonAttach(bundle: string, options: { stdin: boolean; h
     cancel() {
       child.kill('SIGKILL');
     },
+  };
+}
+
+// ---- shared output relay ---------------------------------------------------------------------------
+
+/**
+ * One perl process per engine process relays every attach session that sends no stdin (`docker run`
+ * without -i, `docker attach` without stdin): no process per session. Frames both ways are
+ * [type u8][session u32 BE][length u32 BE][payload]. To the relay: 1 open (payload: the bundle dir; it
+ * connects to DIR/attach from inside DIR, so any path length works), 4 close. From it: 2 connected,
+ * 3 could not connect, 5 ended (conmon closed the session), 6 a packet ([stream id][bytes]). It only ever
+ * reads the sessions' sockets, so no session can hold up another; select() bounds it to FD_SETSIZE, so
+ * past SHARED_RELAY_MAX sessions the per-session relay is used.
+ */
+const SHARED_RELAY = String.raw`
+use strict; use warnings; use Socket;
+$SIG{PIPE} = 'IGNORE';
+binmode STDIN; binmode STDOUT;
+my %sock; my $buf = '';
+sub out { my ($t, $sid, $d) = @_; my $w = pack('CNN', $t, $sid, length $d) . $d;
+  while (length $w) { my $c = syswrite(STDOUT, $w); exit 0 if !defined $c; substr($w, 0, $c) = ''; } }
+while (1) {
+  my $rin = '';
+  vec($rin, 0, 1) = 1;
+  vec($rin, fileno($sock{$_}), 1) = 1 for keys %sock;
+  my $n = select(my $rout = $rin, undef, undef, undef);
+  next if $n < 0;
+  if (vec($rout, 0, 1)) {
+    my $r = sysread(STDIN, $buf, 65536, length $buf);
+    exit 0 if !$r;
+    while (length($buf) >= 9) {
+      my ($t, $sid, $len) = unpack('CNN', $buf);
+      last if length($buf) < 9 + $len;
+      my $p = substr($buf, 9, $len);
+      substr($buf, 0, 9 + $len) = '';
+      if ($t == 1) {
+        my $s;
+        if (chdir($p) && socket($s, AF_UNIX, SOCK_SEQPACKET, 0) && connect($s, pack_sockaddr_un('attach'))) { $sock{$sid} = $s; out(2, $sid, ''); }
+        else { out(3, $sid, ''); }
+        chdir('/');
+      } elsif ($t == 4) {
+        my $s = delete $sock{$sid};
+        close($s) if $s;
+      }
+    }
+  }
+  for my $sid (keys %sock) {
+    my $s = $sock{$sid};
+    next unless vec($rout, fileno($s), 1);
+    my $ok = recv($s, my $pkt, 65536, 0);
+    if (!defined($ok) || length($pkt) == 0) { delete $sock{$sid}; close($s); out(5, $sid, ''); }
+    else { out(6, $sid, $pkt); }
+  }
+}
+`;
+
+const SHARED_RELAY_MAX = 900;
+
+interface RelaySession {
+  connected(ok: boolean): void;
+  packet(stream: LogStream, data: Buffer): void;
+  ended(): void;
+}
+
+class SharedRelay {
+  readonly #child: ChildProcess;
+  readonly #sessions = new Map<number, RelaySession>();
+  #next = 1;
+  #gone = false;
+
+  constructor() {
+    this.#child = spawn('perl', ['-e', SHARED_RELAY], { stdio: ['pipe', 'pipe', 'ignore'], cwd: '/' });
+    this.#child.stdin!.on('error', () => undefined);
+    let buf: Buffer = Buffer.alloc(0);
+    this.#child.stdout!.on('data', (d: Buffer) => {
+      buf = buf.length ? Buffer.concat([buf, d]) : d;
+      while (buf.length >= 9) {
+        const len = buf.readUInt32BE(5);
+        if (buf.length < 9 + len) break;
+        const type = buf[0]!;
+        const s = this.#sessions.get(buf.readUInt32BE(1));
+        const payload = buf.subarray(9, 9 + len);
+        buf = buf.subarray(9 + len);
+        if (s === undefined) continue;
+        if (type === 2) s.connected(true);
+        else if (type === 3) s.connected(false);
+        else if (type === 5) s.ended();
+        else if (type === 6 && payload.length > 0) s.packet(payload[0] === 3 ? 'stderr' : 'stdout', Buffer.from(payload.subarray(1)));
+      }
+    });
+    const down = () => {
+      if (this.#gone) return;
+      this.#gone = true;
+      if (sharedRelay === this) sharedRelay = undefined;
+      for (const s of [...this.#sessions.values()]) {
+        s.connected(false);
+        s.ended();
+      }
+      this.#sessions.clear();
+    };
+    this.#child.on('close', down);
+    this.#child.on('error', down);
+    this.#refs();
+  }
+
+  get usable(): boolean {
+    return !this.#gone && this.#sessions.size < SHARED_RELAY_MAX;
+  }
+
+  /** Registers a session; returns its id. */
+  add(s: RelaySession): number {
+    const sid = this.#next++;
+    this.#sessions.set(sid, s);
+    this.#refs();
+    return sid;
+  }
+
+  open(sid: number, dir: string): void {
+    this.#send(1, sid, Buffer.from(dir));
+  }
+
+  remove(sid: number): void {
+    if (!this.#sessions.delete(sid)) return;
+    this.#send(4, sid, Buffer.alloc(0));
+    this.#refs();
+  }
+
+  #send(type: number, sid: number, payload: Buffer): void {
+    const head = Buffer.alloc(9);
+    head[0] = type;
+    head.writeUInt32BE(sid, 1);
+    head.writeUInt32BE(payload.length, 5);
+    this.#child.stdin!.write(Buffer.concat([head, payload]));
+  }
+
+  /** The relay keeps the process alive only while it has sessions. */
+  #refs(): void {
+    const handles = [this.#child, this.#child.stdin, this.#child.stdout] as Array<{ ref?(): void; unref?(): void } | null>;
+    for (const h of handles) {
+      if (this.#sessions.size > 0) h?.ref?.();
+      else h?.unref?.();
+    }
+  }
+}
+
+let sharedRelay: SharedRelay | undefined;
+
+function outputRelay(): SharedRelay | undefined {
+  if (sharedRelay === undefined || !sharedRelay.usable) {
+    if (sharedRelay !== undefined) return undefined; // full: per-session relays meanwhile
+    sharedRelay = new SharedRelay();
+  }
+  return sharedRelay;
+}
+
+/** An output-only attach session through the shared relay (see SHARED_RELAY). */
+function prepareSharedAttach(relay: SharedRelay, bundle: string): PendingConmonAttach {
+  let listener: ((stream: LogStream, data: Buffer) => void) | undefined;
+  const queued: Array<[LogStream, Buffer]> = [];
+  let resolveReady!: (ok: boolean) => void;
+  const readyP = new Promise<boolean>((r) => (resolveReady = r));
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  let sid = 0;
+  const end = () => {
+    relay.remove(sid);
+    resolveReady(false);
+    resolveDone();
+  };
+  sid = relay.add({
+    connected: (ok) => resolveReady(ok),
+    packet: (stream, data) => {
+      if (listener) listener(stream, data);
+      else queued.push([stream, data]);
+    },
+    ended: end,
+  });
+  return {
+    async connect() {
+      relay.open(sid, bundle);
+      if (!(await readyP)) {
+        end();
+        return undefined;
+      }
+      return {
+        onData(fn) {
+          listener = fn;
+          for (const [st, b] of queued.splice(0)) fn(st, b);
+        },
+        done,
+        stdin: null,
+        close: end,
+      };
+    },
+    cancel: end,
   };
 }
 

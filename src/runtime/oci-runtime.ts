@@ -6,8 +6,14 @@
  * command inside a private mount namespace (`unshare -m`, private propagation) where /dev/null is bound over
  * that one file; crun then sees a pure v1 host. If that wrapper cannot be set up, we fall back to runc and
  * say so through `onNote`.
+ *
+ * crun 1.8.1 only refuses that layout when it sets a container up (create, run, exec joining the cgroups):
+ * `state`, `kill` and `delete --force` of a container it made through the wrapper work on the host as it is
+ * (delete still removes the container's cgroups in every v1 hierarchy; checked on this host). Those three go
+ * without the wrapper (directArgv): one process instead of four (unshare, sh, mount, crun) per call.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, unlink, writeFile } from 'node:fs/promises';
 import { exec, which } from '../core/index.js';
 import { RuntimeFailed, RuntimeUnavailable } from './errors.js';
 
@@ -88,8 +94,14 @@ export function runtimeArgv(rt: RuntimeCommand, ...args: string[]): string[] {
   return [...rt.wrapper, rt.binary, '--root', rt.stateRoot, ...args];
 }
 
+/** argv for `state`, `kill`, `delete`: the runtime itself, never the hybrid-cgroup wrapper (see above). */
+export function directArgv(rt: RuntimeCommand, ...args: string[]): string[] {
+  return [rt.binary, '--root', rt.stateRoot, ...args];
+}
+
 async function run(rt: RuntimeCommand, args: string[], check = true): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
-  const argv = runtimeArgv(rt, ...args);
+  const direct = args[0] === 'state' || args[0] === 'kill' || args[0] === 'delete';
+  const argv = direct ? directArgv(rt, ...args) : runtimeArgv(rt, ...args);
   const r = await exec(argv, { check: false, pkg: rt.name });
   const out = { exitCode: r.exitCode, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8').trim() };
   if (check && r.exitCode !== 0) {
@@ -120,6 +132,35 @@ export async function runtimeDelete(rt: RuntimeCommand, id: string): Promise<voi
   if (r.exitCode !== 0 && !/does not exist|not found|no such/i.test(r.stderr)) {
     throw new RuntimeFailed(`${rt.name} delete failed: ${r.stderr}`, { runtime: rt.name, argv: ['delete', id], stderr: r.stderr });
   }
+}
+
+/**
+ * `start` of a created container. crun 1.8.1's start (src/libcrun/container.c, libcrun_container_start, and
+ * status.c, libcrun_status_write_exec_fifo) checks the process, then, for a spec without poststart hooks
+ * and without a notify socket (berth's), only opens `<state root>/<id>/exec.fifo` for writing, unlinks it
+ * and writes one byte, which lets the container's init exec the process: done here, without a process.
+ * The open is non-blocking: with nobody reading (the init is gone) it fails with ENXIO instead of hanging,
+ * and crun's own `start` then runs and reports the error. runc's protocol is the reverse (its init writes
+ * the fifo, `runc start` reads it): runc always gets its own `start`.
+ */
+export async function runtimeStart(rt: RuntimeCommand, id: string): Promise<{ exitCode: number | null; stderr: string }> {
+  if (rt.name === 'crun') {
+    const fifo = `${rt.stateRoot}/${id}/exec.fifo`;
+    const fh = await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK).catch(() => undefined);
+    if (fh !== undefined) {
+      try {
+        await unlink(fifo);
+        await fh.write(Buffer.alloc(1));
+        return { exitCode: 0, stderr: '' };
+      } catch {
+        /* crun's start below reports what is wrong */
+      } finally {
+        await fh.close();
+      }
+    }
+  }
+  const r = await exec(directArgv(rt, 'start', id), { check: false, pkg: rt.name });
+  return { exitCode: r.exitCode, stderr: r.stderr.toString('utf8').trim() };
 }
 
 export async function runtimePs(rt: RuntimeCommand, id: string): Promise<number[]> {
