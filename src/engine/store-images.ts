@@ -39,14 +39,14 @@ export class StoreImages implements ImageBackend {
     return { id: img.id, ref, config: (cfg.config ?? {}) as ImageRunConfig };
   }
 
-  /** `options.volatile` applies to local images (the image store mounts its overlays itself). */
+  /** `options.volatile`: see mountOverlay() (local images) and ImageStore.prepareRootfs(). */
   async mountRootfs(containerId: string, imageId: string, containerDir: string, options?: RootfsOptions): Promise<string> {
     if (await this.local.has(imageId)) return this.local.mountRootfs(containerId, imageId, containerDir, options);
     // Mounted at create and still mounted at the start (the usual `run`): nothing to prepare again (the
     // store would rewrite and fsync its lower.json before noticing).
     const merged = `${this.root}/image/rootfs/${containerId}/merged`;
     if (await isOverlayMounted(merged)) return merged;
-    return (await (await this.store()).prepareRootfs(imageId, containerId)).merged;
+    return (await (await this.store()).prepareRootfs(imageId, containerId, { volatile: options?.volatile === true })).merged;
   }
 
   async unmountRootfs(containerId: string, containerDir: string): Promise<void> {

@@ -160,6 +160,37 @@ test('ImageStore.prepareRootfs() mounts overlayfs over unpacked snapshots with w
   await assert.rejects(fsp.access(fs2.upper));
 });
 
+test('ImageStore.prepareRootfs({ volatile }) mounts an overlay without syncs for --rm, and a re-mount keeps lower.json as it was', async (t) => {
+  if (!needRoot(t)) return;
+  const built = await buildBusyboxImage({ dir: await tempDir(t) });
+  const store = await ImageStore.open({ root: await tempDir(t) });
+  await store.importOciLayout(built.ociDir, { names: ['v:1'] });
+  // The overlay's options as the kernel reports them (newer kernels spell it fsync=volatile).
+  const overlayOptions = async (merged: string): Promise<string[]> => {
+    const line = (await fsp.readFile('/proc/self/mountinfo', 'utf8')).split('\n').find((l) => l.split(' ')[4] === merged);
+    assert.ok(line, `${merged} is mounted`);
+    return line.split(' - ')[1]!.split(' ')[2]!.split(',').map((o) => (o === 'fsync=volatile' ? 'volatile' : o));
+  };
+  const rm = await store.prepareRootfs('v:1', `rm${Math.random().toString(16).slice(2, 10)}`, { volatile: true });
+  t.after(() => rm.remove());
+  assert.ok((await overlayOptions(rm.merged)).includes('volatile'));
+  await fsp.writeFile(path.join(rm.merged, 'tmp/x'), 'x');
+  await rm.release();
+  // An unclean shutdown leaves the kernel's incompat marker; a volatile re-mount clears it and succeeds.
+  await fsp.mkdir(path.join(rm.work, 'work/incompat/volatile'), { recursive: true });
+  const lower = path.join(path.dirname(rm.merged), 'lower.json');
+  const before = await fsp.stat(lower);
+  const again = await store.prepareRootfs('v:1', path.basename(path.dirname(rm.merged)), { volatile: true });
+  assert.ok((await overlayOptions(again.merged)).includes('volatile'));
+  assert.equal((await fsp.stat(lower)).ino, before.ino, 'lower.json unchanged, not rewritten');
+  const keep = await store.prepareRootfs('v:1', `keep${Math.random().toString(16).slice(2, 10)}`);
+  t.after(() => keep.remove());
+  assert.ok(!(await overlayOptions(keep.merged)).includes('volatile'));
+  // Unmounted here: the temp dirs' own clean-up runs before later t.after hooks.
+  await keep.remove();
+  await again.remove();
+});
+
 test('ImageStore unpacks a shared base layer once and loads Docker >= 25 archives with compressed layers', async (t) => {
   if (!needRoot(t)) return;
   const dir = await tempDir(t);

@@ -537,8 +537,13 @@ export class ImageStore {
    * A container's root filesystem: overlayfs with the image's snapshots as lowerdirs and the
    * container's own upper/work directories (kept across release() for stop/start). Idempotent: an
    * already mounted rootfs is returned as is. Without root, the layers are flattened into `merged`.
+   * `volatile`: the overlay skips every sync of its upper directory, also the one at unmount that
+   * otherwise syncs the whole host filesystem behind everyone else's writes (overlayfs "volatile",
+   * Linux >= 5.10; a kernel without it gets a plain mount). Only for changes nobody keeps (`--rm`). An
+   * unclean shutdown leaves `work/work/incompat/volatile`, which makes the kernel refuse that upper
+   * again: it is removed first, since such a container's changes are thrown away anyway.
    */
-  async prepareRootfs(imageRef: string, containerId: string): Promise<RootfsHandle> {
+  async prepareRootfs(imageRef: string, containerId: string, options: { readonly volatile?: boolean } = {}): Promise<RootfsHandle> {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(containerId)) throw new RangeError(`Bad container id ${JSON.stringify(containerId)}`);
     const img = await this.resolve(imageRef);
     const base = path.join(this.dir, 'rootfs', containerId);
@@ -564,7 +569,10 @@ export class ImageStore {
     const chains = chainIds(img.layers.map((l) => l.diffId)).map(digestHex);
     await fsp.mkdir(upper, { recursive: true });
     await fsp.mkdir(work, { recursive: true });
-    await writeFileAtomic(path.join(base, 'lower.json'), JSON.stringify(chains));
+    // Which snapshots the rootfs uses (gc keeps them); a restart finds it written already.
+    const lowerJson = JSON.stringify(chains);
+    const lowerPath = path.join(base, 'lower.json');
+    if ((await fsp.readFile(lowerPath, 'utf8').catch(() => undefined)) !== lowerJson) await writeFileAtomic(lowerPath, lowerJson);
     if (await isMountpoint(merged)) return handle;
     let lowers = chains.slice().reverse().map((c) => `${c}/fs`);
     if (lowers.length === 0) {
@@ -577,6 +585,11 @@ export class ImageStore {
       throw new MountFailed(`Image ${img.id} has too many layers (${lowers.length}) for one overlay mount`, { target: merged });
     }
     try {
+      if (options.volatile === true) {
+        await fsp.rm(path.join(work, 'work', 'incompat', 'volatile'), { recursive: true, force: true });
+        const r = await exec(['mount', '-t', 'overlay', 'overlay', '-o', `${opts},volatile`, merged], { cwd: this.snapshotsDir, check: false });
+        if (r.exitCode === 0) return handle;
+      }
       await exec(['mount', '-t', 'overlay', 'overlay', '-o', opts, merged], { cwd: this.snapshotsDir });
     } catch (err) {
       throw new MountFailed(`Mounting the rootfs of ${containerId} failed: ${(err as Error).message}`, { target: merged }, { cause: err });
