@@ -1,7 +1,7 @@
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
-import { sniffCompression } from '../formats/index.js';
+import { sniffCompression } from '../formats/oci/index.js';
 import { UnsafeLayer } from './errors.js';
 
 /**

@@ -6,16 +6,12 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack } from 'tar-stream';
 import { exec, isErrno, joinWithin, writeFileAtomic } from '../core/index.js';
-import {
-  ANNOTATION, MEDIA_TYPE, OCI_LAYOUT_FILE, chainIds, digestHex, familiarReference, familiarRepository, formatArchiveManifest,
-  formatIndex, formatManifest, formatReference, formatRepositories, layerCompression, looksLikeImageId, parseArchiveManifest,
-  parseImageConfig, parseManifest, parseReference, repositoryName, selectPlatformManifest, sha256Digest, withDefaultTag,
-  type Descriptor, type ImageConfig, type ImageManifest, type ImageReference, type Platform,
-} from '../formats/index.js';
+import { ANNOTATION, MEDIA_TYPE, OCI_LAYOUT_FILE, chainIds, digestHex, familiarReference, familiarRepository, formatIndex, formatManifest, formatReference, layerCompression, looksLikeImageId, parseImageConfig, parseManifest, parseReference, repositoryName, selectPlatformManifest, sha256Digest, withDefaultTag, type Descriptor, type ImageConfig, type ImageManifest, type ImageReference, type Platform } from '../formats/oci/index.js';
+import { formatArchiveManifest, formatRepositories, parseArchiveManifest } from '../formats/docker/index.js';
 import { ContentStore, type BlobInfo } from './content-store.js';
 import { decompressLayer } from './decompress.js';
 import { ImageAmbiguous, ImageInUse, ImageNotFound, LayerDiffMismatch, MountFailed } from './errors.js';
-import { InvalidArchive } from '../formats/index.js';
+import { InvalidArchive } from '../formats/oci/index.js';
 import { FileLock } from './lock.js';
 import { unpackLayer } from './unpack.js';
 

@@ -5,9 +5,8 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tarStream from 'tar-stream';
 import { isErrno } from '../core/index.js';
-import {
-  compareStrcmp, encodeCommit, encodeDirMeta, S_IFDIR, S_IFLNK, S_IFREG, type FileHeader, type VardictEntries, type Variant, type Xattr,
-} from '../formats/index.js';
+import { compareStrcmp, encodeCommit, encodeDirMeta, S_IFDIR, S_IFLNK, S_IFREG, type FileHeader, type Xattr } from '../formats/ostree/index.js';
+import { type VardictEntries, type Variant } from '../formats/gvariant/index.js';
 import { DirImporter } from './commit-dir.js';
 import { BadTarEntry } from './errors.js';
 import { Limiter, MutableTree } from './mtree.js';

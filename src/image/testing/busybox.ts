@@ -2,10 +2,8 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { exec } from '../../core/index.js';
-import {
-  ANNOTATION, MEDIA_TYPE, OCI_LAYOUT_FILE, digestHex, formatArchiveManifest, formatRepositories, parseReference,
-  familiarRepository, sha256Digest, type ContainerConfig, type LayerCompression,
-} from '../../formats/index.js';
+import { ANNOTATION, MEDIA_TYPE, OCI_LAYOUT_FILE, digestHex, parseReference, familiarRepository, sha256Digest, type ContainerConfig, type LayerCompression } from '../../formats/oci/index.js';
+import { formatArchiveManifest, formatRepositories } from '../../formats/docker/index.js';
 import { buildTar, type TarEntrySpec } from './tar-builder.js';
 
 /**
