@@ -31,6 +31,8 @@ const NARROW_ENTRIES = [
   'formats/ostree/index.js', // ostree object checksums and object names
   'formats/delta/index.js', // static delta superblocks and parts
   'formats/keyfile.js', // GKeyFile: repo config, remotes, origins (a single-file codec)
+  'formats/tar-path.js', // image: tar member names and whiteouts (layer unpacking)
+  'formats/tar-pax-xattrs.js', // image: binary xattrs from PAX records (layer unpacking)
   'formats/oci/index.js', // image, engine: OCI descriptors, references, digests
   'formats/docker/index.js', // engine: go-units (humanDuration, sizes) and docker-archive manifests
   'ostree/pull/index.js', // cli `ostree pull`: pull, remotes and the loose store, not commit/checkout/fsck/prune/serve
