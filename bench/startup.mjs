@@ -99,12 +99,18 @@ const scratch = join(work, 'client');
 const freshClient = ['sh', '-c', `rm -rf '${scratch}' && cp -a '${clientV1}' '${scratch}'`];
 
 // ---- a container image for run --rm (root only) ----------------------------------------------------------
+// Two: the engine tests' plain rootfs image (LocalImages) and a docker-archive loaded into the image store with
+// `berth load`, as users get images (its run also loads the image store).
 let IMG;
+const STORE_IMG = 'localhost/bench-startup:latest';
 if (isRoot) {
   const { testing, LocalImages } = await import(join(builds[0].dir, 'dist/engine/index.js'));
   IMG = testing.TEST_IMAGE;
   const rootfs = await testing.makeBusyboxRootfs(work);
   await new LocalImages(env.BERTH_ROOT).add(IMG, rootfs, testing.TEST_IMAGE_CONFIG);
+  const { buildBusyboxImage } = await import(join(builds[0].dir, 'dist/image/index.js'));
+  const built = await buildBusyboxImage({ dir: join(work, 'image'), tag: STORE_IMG });
+  sh([builds[0].berth, 'load', '-i', built.dockerArchive], { env });
 }
 
 // ---- cases ------------------------------------------------------------------------------------------------------
@@ -115,7 +121,10 @@ const verbCases = [
   { id: 'images', what: '`berth images`', args: ['images'] },
   { id: 'ostree-refs', what: '`berth ostree refs`', args: ['ostree', 'refs', `--repo=${clientV1}`] },
   { id: 'ostree-pull', what: '`berth ostree pull` (300-file tree, 20 files changed)', args: ['ostree', 'pull', `--repo=${scratch}`, '--progress=none', 'origin', 'os'], prep: freshClient, check: true },
-  ...(isRoot ? [{ id: 'run-rm', what: '`berth run --rm --network none IMG true`', args: ['run', '--rm', '--network', 'none', IMG, 'true'] }] : []),
+  ...(isRoot ? [
+    { id: 'run-rm', what: '`berth run --rm --network none IMG true` (rootfs image)', args: ['run', '--rm', '--network', 'none', IMG, 'true'] },
+    { id: 'run-rm-store', what: '`berth run --rm --network none IMG true` (image from `berth load`)', args: ['run', '--rm', '--network', 'none', STORE_IMG, 'true'] },
+  ] : []),
 ];
 cases.push({ id: 'ostree-pull-peer', what: '`ostree pull` (same update, the peer)', argv: () => ['ostree', 'pull', `--repo=${scratch}`, 'origin', 'os'], prep: freshClient, check: true, peer: true });
 for (const b of builds) {

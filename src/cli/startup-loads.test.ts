@@ -18,7 +18,7 @@ const HOOK = join(DIST, 'cli/testing/load-trace.js');
 async function loadsOf(t: import('node:test').TestContext, argv: readonly string[]): Promise<string[]> {
   const dir = await tempDir(t, 'berth-loads-');
   const trace = join(dir, 'trace');
-  const env: NodeJS.ProcessEnv = { ...process.env, BERTH_LOAD_TRACE: trace, BERTH_ROOT: join(dir, 'root'), BERTH_RUN_ROOT: join(dir, 'run') };
+  const env: NodeJS.ProcessEnv = { ...process.env, BERTH_LOAD_TRACE: trace, BERTH_ROOT: join(dir, 'root'), BERTH_RUNROOT: join(dir, 'run'), BERTH_RUN_ROOT: join(dir, 'run') };
   delete env.NODE_OPTIONS;
   const r = await exec([process.execPath, '--import', HOOK, BIN, ...argv], { env, cwd: dir, check: false });
   assert.equal(r.exitCode, 0, `berth ${argv.join(' ')}: ${r.stderr.toString()}`);

@@ -6,6 +6,9 @@
  */
 import { requireBuiltin } from './extra-ca.js';
 
+/** node:child_process loads with the first lock (core/exec.ts says why). */
+const childProcess = (): typeof import('node:child_process') => requireBuiltin('node:child_process');
+
 // F_OFD_SETLK(W) are 37/38 on every Linux architecture; struct flock is {short type, short whence, off_t start,
 // off_t len, pid_t pid} (32 bytes on LP64). EINVAL means no OFD locks: flock, as libglnx falls back. With
 // unlink, the holder removes the file when it lets go (libglnx's release), and a taker that locked a file
@@ -48,7 +51,7 @@ export type FileLockAttempt = { readonly kind: 'locked'; readonly lock: FileLock
 export function tryFileLock(path: string, options: FileLockOptions & { readonly waitMs?: number } = {}): Promise<FileLockAttempt> {
   const wait = options.waitMs !== undefined;
   return new Promise((resolve) => {
-    const child = requireBuiltin<typeof import('node:child_process')>('node:child_process').spawn('perl', ['-e', HOLDER, path, wait ? '1' : '0', options.shared ? '1' : '0', options.unlinkOnRelease ? '1' : '0'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = childProcess().spawn('perl', ['-e', HOLDER, path, wait ? '1' : '0', options.shared ? '1' : '0', options.unlinkOnRelease ? '1' : '0'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let settled = false;
