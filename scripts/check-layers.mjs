@@ -35,6 +35,7 @@ const NARROW_ENTRIES = [
   'formats/tar-pax-xattrs.js', // image: binary xattrs from PAX records (layer unpacking)
   'formats/oci/index.js', // image, engine: OCI descriptors, references, digests
   'formats/docker/index.js', // engine: go-units (humanDuration, sizes) and docker-archive manifests
+  'image/image-store.js', // engine: the image store for `berth run`, without the registry client, pull and push
   'ostree/pull/index.js', // cli `ostree pull`: pull, remotes and the loose store, not commit/checkout/fsck/prune/serve
 ];
 const PURE = [/^formats\//, /^cli\/render\//, /^cluster\/scheduler\.ts$/, /^cluster\/reconcile\.ts$/, /^runtime\/oci-spec\.ts$/];
