@@ -31,6 +31,9 @@ const NARROW_ENTRIES = [
   'formats/ostree/index.js', // ostree object checksums and object names
   'formats/delta/index.js', // static delta superblocks and parts
   'formats/keyfile.js', // GKeyFile: repo config, remotes, origins (a single-file codec)
+  'formats/bls-entry.js', // sysroot, cli host/admin: boot loader entries
+  'formats/bls-kargs.js', // sysroot, cli host/admin: kernel arguments
+  'formats/origin.js', // sysroot, cli host/admin: deployment origin files
   'formats/tar-path.js', // image: tar member names and whiteouts (layer unpacking)
   'formats/tar-pax-xattrs.js', // image: binary xattrs from PAX records (layer unpacking)
   'formats/oci/index.js', // image, engine: OCI descriptors, references, digests
