@@ -108,6 +108,7 @@ if (!existsSync(join(clientV1, '.bench-ok'))) {
   sh(['touch', join(clientV1, '.bench-ok')]);
 }
 
+mkdirSync(join(work, 'scratch'), { recursive: true }); // absent on a machine whose bench/work was made by tree.mjs only
 const scratchRoot = mkdtempSync(join(work, 'scratch', 'pull-'));
 process.on('exit', () => rmSync(scratchRoot, { recursive: true, force: true }));
 const fresh = (name) => mkdtempSync(join(scratchRoot, `${name}-`));

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { defineError, isErrno, writeFileAtomic } from '../core/index.js';
 import { Engine, StoreImages, type ContainerEngine } from '../engine/index.js';
 import { ImageStore, RegistryClient, pullImage, pushImage, type ImageRecord as StoreRecord, type RegistryAccess } from '../image/index.js';
-import { parseReference } from '../formats/index.js';
+import { parseReference } from '../formats/oci/index.js';
 import type {
   ImageBackend, ImageHistoryEntry, ProgressSink, RegistryAuth, ImageRecord, NetworkBackend, NetworkRecord, VolumeBackend, VolumeRecord,
 } from '../api/index.js';

@@ -9,6 +9,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { defineError, isErrno } from '../core/index.js';
+import { defaultRoot } from './state-root.js';
 
 export const ConfigInvalid = defineError<{ file: string; key: string }>('DAEMON_CONFIG_INVALID', 'invalid-argument');
 
@@ -118,16 +119,7 @@ export function parseConfigText(text: string, file: string): Flat {
   return out;
 }
 
-export function defaultRoot(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): { root: string; runRoot: string } {
-  const isRoot = process.getuid?.() === 0;
-  if (env.BERTH_ROOT !== undefined && env.BERTH_ROOT !== '') {
-    return { root: env.BERTH_ROOT, runRoot: env.BERTH_RUN_ROOT ?? join(env.BERTH_ROOT, 'run') };
-  }
-  if (isRoot) return { root: '/var/lib/berth', runRoot: '/run/berth' };
-  // Runtime files hold Unix sockets (107-byte paths): keep them short, out of a possibly deep cwd.
-  const xdg = env.XDG_RUNTIME_DIR;
-  return { root: join(cwd, '.berth'), runRoot: xdg !== undefined && xdg !== '' ? join(xdg, 'berth') : `/tmp/berth-${process.getuid?.() ?? 0}` };
-}
+export { defaultRoot };
 
 /** The longest socket the engine makes under the run root: containers/<64 hex>/attach.sock. */
 export const LONGEST_RUN_SOCKET = `/containers/${'0'.repeat(64)}/attach.sock`;

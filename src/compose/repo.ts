@@ -7,7 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { exec, isErrno } from '../core/index.js';
-import { decodeCommit, vardictGet, type GVariantValue, type VardictEntries } from '../formats/index.js';
+import { decodeCommit } from '../formats/ostree/index.js';
+import { vardictGet, type GVariantValue, type VardictEntries } from '../formats/gvariant/index.js';
 import { ComposeRevNotFound } from './errors.js';
 import { type PackageRecord } from './gvariant-text.js';
 

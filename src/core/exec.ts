@@ -1,5 +1,10 @@
-import { spawn, type SpawnOptions } from 'node:child_process';
+import type { SpawnOptions } from 'node:child_process';
 import { CommandFailed, ToolMissing } from './errors.js';
+import { requireBuiltin } from './extra-ca.js';
+
+// node:child_process (with node:net and the stream machinery under it) loads on the first spawn, not at import:
+// `berth --version` and other verbs that never spawn skip it.
+const childProcess = (): typeof import('node:child_process') => requireBuiltin('node:child_process');
 
 /** The one place that spawns processes, so argv handling and errors are uniform. */
 export interface ExecOptions {
@@ -25,7 +30,7 @@ export function exec(argv: readonly string[], options: ExecOptions = {}): Promis
   const [cmd, ...args] = argv;
   if (cmd === undefined) throw new RangeError('exec() needs a command');
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
+    const child = childProcess().spawn(cmd, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: options.stdio ?? ['pipe', 'pipe', 'pipe'],

@@ -4,7 +4,10 @@
  * Linux, so berth must take the same kind to exclude ostree. Node has no fcntl; perl (Essential in Debian)
  * takes the lock and holds it while its stdin stays open, so the lock also goes when berth dies.
  */
-import { spawn } from 'node:child_process';
+import { requireBuiltin } from './extra-ca.js';
+
+/** node:child_process loads with the first lock (core/exec.ts says why). */
+const childProcess = (): typeof import('node:child_process') => requireBuiltin('node:child_process');
 
 // F_OFD_SETLK(W) are 37/38 on every Linux architecture; struct flock is {short type, short whence, off_t start,
 // off_t len, pid_t pid} (32 bytes on LP64). EINVAL means no OFD locks: flock, as libglnx falls back. With
@@ -48,7 +51,7 @@ export type FileLockAttempt = { readonly kind: 'locked'; readonly lock: FileLock
 export function tryFileLock(path: string, options: FileLockOptions & { readonly waitMs?: number } = {}): Promise<FileLockAttempt> {
   const wait = options.waitMs !== undefined;
   return new Promise((resolve) => {
-    const child = spawn('perl', ['-e', HOLDER, path, wait ? '1' : '0', options.shared ? '1' : '0', options.unlinkOnRelease ? '1' : '0'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = childProcess().spawn('perl', ['-e', HOLDER, path, wait ? '1' : '0', options.shared ? '1' : '0', options.unlinkOnRelease ? '1' : '0'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let settled = false;

@@ -25,7 +25,7 @@ export class StoreImages implements ImageBackend {
   }
 
   store(): Promise<ImageStore> {
-    this.#store ??= import('../image/index.js').then(({ ImageStore: Store }) => Store.open({ root: this.root }));
+    this.#store ??= import('../image/image-store.js').then(({ ImageStore: Store }) => Store.open({ root: this.root }));
     return this.#store;
   }
 

@@ -4,7 +4,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { fsyncDir, isErrno, writeFileAtomic } from '../core/index.js';
-import { digestHex, sha256Digest } from '../formats/index.js';
+import { digestHex, sha256Digest } from '../formats/oci/index.js';
 import { BlobNotFound, DigestMismatch, IngestLocked, SizeMismatch } from './errors.js';
 
 /**

@@ -1,7 +1,6 @@
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { Decompress } from 'fzstd';
-import { sniffCompression } from '../formats/index.js';
+import { sniffCompression } from '../formats/oci/index.js';
 import { UnsafeLayer } from './errors.js';
 
 /**
@@ -34,6 +33,7 @@ export async function* decompressLayer(source: AsyncIterable<Uint8Array>): Async
     for await (const chunk of gunzip) yield chunk as Buffer;
   } else if (kind === 'zstd') {
     const out: Buffer[] = [];
+    const { Decompress } = await import('fzstd'); // only zstd layers pay for the decoder
     const d = new Decompress((chunk) => {
       out.push(Buffer.from(chunk));
     });

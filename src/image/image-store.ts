@@ -4,18 +4,13 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { pack } from 'tar-stream';
 import { exec, isErrno, joinWithin, writeFileAtomic } from '../core/index.js';
-import {
-  ANNOTATION, MEDIA_TYPE, OCI_LAYOUT_FILE, chainIds, digestHex, familiarReference, familiarRepository, formatArchiveManifest,
-  formatIndex, formatManifest, formatReference, formatRepositories, layerCompression, looksLikeImageId, parseArchiveManifest,
-  parseImageConfig, parseManifest, parseReference, repositoryName, selectPlatformManifest, sha256Digest, withDefaultTag,
-  type Descriptor, type ImageConfig, type ImageManifest, type ImageReference, type Platform,
-} from '../formats/index.js';
+import { ANNOTATION, MEDIA_TYPE, OCI_LAYOUT_FILE, chainIds, digestHex, familiarReference, familiarRepository, formatIndex, formatManifest, formatReference, layerCompression, looksLikeImageId, parseImageConfig, parseManifest, parseReference, repositoryName, selectPlatformManifest, sha256Digest, withDefaultTag, type Descriptor, type ImageConfig, type ImageManifest, type ImageReference, type Platform } from '../formats/oci/index.js';
+import { formatArchiveManifest, formatRepositories, parseArchiveManifest } from '../formats/docker/index.js';
 import { ContentStore, type BlobInfo } from './content-store.js';
 import { decompressLayer } from './decompress.js';
 import { ImageAmbiguous, ImageInUse, ImageNotFound, LayerDiffMismatch, MountFailed } from './errors.js';
-import { InvalidArchive } from '../formats/index.js';
+import { InvalidArchive } from '../formats/oci/index.js';
 import { FileLock } from './lock.js';
 import { unpackLayer } from './unpack.js';
 
@@ -843,7 +838,7 @@ export class ImageStore {
       else images.push({ image, names });
     }
     const tmp = await fsp.mkdtemp(path.join(this.dir, 'tmp', `save-${process.pid}-`));
-    const tar = pack();
+    const tar = (await import('tar-stream')).pack();
     const piping = pipeline(tar, out as NodeJS.WritableStream);
     const addBytes = (name: string, data: Buffer | string): Promise<void> =>
       new Promise((resolve, reject) => {

@@ -8,10 +8,24 @@
  *   const fs = await store.prepareRootfs('busybox', containerId);   // fs.merged is the rootfs
  *   await fs.release();                                // unmount, keep changes; fs.remove() deletes them
  */
-export { buildBusyboxImage, busyboxLayerEntries, DEFAULT_APPLETS } from './testing/busybox.js';
+// Test helpers (also `berth daemon --guide`'s demo image) load on first call: product code that imports this file
+// (`berth run`, `berth images`) does not pay for tar-stream, node:http and the registry harness.
+export { DEFAULT_APPLETS, TEST_REGISTRY_USER, TEST_REGISTRY_PASSWORD } from './testing/constants.js';
 export type { BusyboxImageOptions, BuiltImage } from './testing/busybox.js';
-export { buildTar } from './testing/tar-builder.js';
 export type { TarEntrySpec } from './testing/tar-builder.js';
+export type { TestRegistry, RegistryAuthMode } from './testing/registry.js';
+export async function buildBusyboxImage(...args: Parameters<typeof import('./testing/busybox.js').buildBusyboxImage>): Promise<import('./testing/busybox.js').BuiltImage> {
+  return (await import('./testing/busybox.js')).buildBusyboxImage(...args);
+}
+export async function busyboxLayerEntries(...args: Parameters<typeof import('./testing/busybox.js').busyboxLayerEntries>): Promise<import('./testing/tar-builder.js').TarEntrySpec[]> {
+  return (await import('./testing/busybox.js')).busyboxLayerEntries(...args);
+}
+export async function buildTar(...args: Parameters<typeof import('./testing/tar-builder.js').buildTar>): Promise<Buffer> {
+  return (await import('./testing/tar-builder.js')).buildTar(...args);
+}
+export async function startTestRegistry(...args: Parameters<typeof import('./testing/registry.js').startTestRegistry>): Promise<import('./testing/registry.js').TestRegistry> {
+  return (await import('./testing/registry.js')).startTestRegistry(...args);
+}
 export { ContentStore } from './content-store.js';
 export type { BlobInfo, BlobReader, IngestWriter } from './content-store.js';
 export { ImageStore, defaultRoot, hostPlatform } from './image-store.js';
@@ -29,5 +43,3 @@ export { RegistryClient, isLoopbackRegistry } from './registry/client.js';
 export type { RegistryClientOptions, FetchedManifest } from './registry/client.js';
 export { authFilePath, readCredentials, storeCredentials, removeCredentials } from './registry/auth-config.js';
 export type { Credentials } from './registry/auth-config.js';
-export { startTestRegistry, TEST_REGISTRY_USER, TEST_REGISTRY_PASSWORD } from './testing/registry.js';
-export type { TestRegistry, RegistryAuthMode } from './testing/registry.js';

@@ -1,7 +1,4 @@
-import {
-  familiarReference, parseManifest, parseReference, repositoryName, selectPlatformManifest, withDefaultTag, formatReference,
-  type Descriptor, type Platform,
-} from '../formats/index.js';
+import { familiarReference, parseManifest, parseReference, repositoryName, selectPlatformManifest, withDefaultTag, formatReference, type Descriptor, type Platform } from '../formats/oci/index.js';
 import type { ImageRecord, ImageStore } from './image-store.js';
 import { eachLimit, shortId, type ProgressSink } from './progress.js';
 import { RegistryClient } from './registry/client.js';

@@ -1,5 +1,5 @@
 import * as fsp from 'node:fs/promises';
-import { familiarRepository, parseReference, repositoryName, withDefaultTag, type Descriptor } from '../formats/index.js';
+import { familiarRepository, parseReference, repositoryName, withDefaultTag, type Descriptor } from '../formats/oci/index.js';
 import type { ImageStore } from './image-store.js';
 import { clientFor, type RegistryAccess } from './pull.js';
 import { eachLimit, shortId } from './progress.js';

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable, Transform, pipeline } from 'node:stream';
-import { extract, type Header } from 'tar-stream';
-import { setAttributeSync } from 'fs-xattr';
+import type { Header } from 'tar-stream';
 import { exec } from '../core/index.js';
-import { splitTarPath, TarXattrScanner, whiteoutOf, type TarMemberXattrs } from '../formats/index.js';
+import { splitTarPath, whiteoutOf } from '../formats/tar-path.js';
+import { TarXattrScanner, type TarMemberXattrs } from '../formats/tar-pax-xattrs.js';
 import { decompressLayer } from './decompress.js';
 import { UnsafeLayer } from './errors.js';
 
@@ -43,6 +43,8 @@ function unsafe(name: string, reason: string): never {
 }
 
 export async function unpackLayer(source: AsyncIterable<Uint8Array>, dest: string, options: UnpackOptions): Promise<UnpackResult> {
+  // tar-stream and the fs-xattr addon load with the first layer, not with the image store (`berth run`, `berth images`).
+  const { setAttributeSync } = await import('fs-xattr');
   const hash = createHash('sha256');
   // Binary xattr values (security.capability) survive only if read from the raw PAX records.
   const xattrScanner = new TarXattrScanner();
@@ -53,12 +55,12 @@ export async function unpackLayer(source: AsyncIterable<Uint8Array>, dest: strin
       cb(null, chunk);
     },
   });
-  const ex = extract();
+  const ex = (await import('tar-stream')).extract();
   const feeding = new Promise<void>((resolve, reject) => {
     pipeline(Readable.from(decompressLayer(source)), hasher, ex, (err) => (err ? reject(err) : resolve()));
   });
   feeding.catch(() => undefined); // reported below, after the entries
-  const applier = new LayerApplier(path.resolve(dest), options);
+  const applier = new LayerApplier(path.resolve(dest), options, setAttributeSync);
   try {
     for await (const entry of ex) {
       await applier.apply(entry.header, entry as unknown as AsyncIterable<Buffer>, xattrScanner.take());
@@ -79,6 +81,8 @@ export async function unpackLayer(source: AsyncIterable<Uint8Array>, dest: strin
  * between entries (the tar stream is awaited). Directories verified in this layer are cached, and
  * inside directories this layer created, absence is known without a syscall.
  */
+type SetXattr = typeof import('fs-xattr').setAttributeSync;
+
 class LayerApplier {
   readonly #root: string;
   readonly #options: UnpackOptions;
@@ -87,10 +91,12 @@ class LayerApplier {
   readonly #dirs = new Set<string>(['']); // relative paths known to be real directories now
   readonly #fresh = new Set<string>(); // directories made by this layer: a child exists iff it is in #created
   readonly #dirTimes = new Map<string, Date>();
+  readonly #setXattr: SetXattr;
   size = 0;
 
-  constructor(root: string, options: UnpackOptions) {
+  constructor(root: string, options: UnpackOptions, setXattr: SetXattr) {
     this.#root = root;
+    this.#setXattr = setXattr;
     this.#options = options;
     this.#chown = options.chown ?? process.getuid?.() === 0;
     if (fs.readdirSync(root).length === 0) this.#fresh.add('');
@@ -249,7 +255,7 @@ class LayerApplier {
     }
     for (const [attr, value] of values) {
       try {
-        setAttributeSync(target, attr, value);
+        this.#setXattr(target, attr, value);
       } catch {
         /* e.g. security.* without the capability, or a filesystem without xattrs: the file itself is fine */
       }
@@ -268,7 +274,7 @@ class LayerApplier {
   #opaque(dirRel: string): void {
     const dir = this.#abs(dirRel);
     if (this.#options.mode === 'overlay') {
-      setAttributeSync(dir, 'trusted.overlay.opaque', 'y');
+      this.#setXattr(dir, 'trusted.overlay.opaque', 'y');
       return;
     }
     for (const child of fs.readdirSync(dir)) {

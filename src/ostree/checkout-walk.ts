@@ -8,9 +8,7 @@
  */
 import * as fs from 'node:fs';
 import { isErrno } from '../core/index.js';
-import {
-  decodeDirMeta, decodeDirTree, decodeOstreeMeta, S_IFLNK, S_IFMT, type DirTree, type ObjectType,
-} from '../formats/index.js';
+import { decodeDirMeta, decodeDirTree, decodeOstreeMeta, S_IFLNK, S_IFMT, type DirTree, type ObjectType } from '../formats/ostree/index.js';
 import { CheckoutExists, HardlinkFailed, ObjectCorrupt, ObjectNotFound } from './errors.js';
 import { getXattrSync } from './xattrs.js';
 import { readVerifiedMetaSync } from './verified-meta.js';

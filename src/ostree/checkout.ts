@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { isErrno } from '../core/index.js';
-import { S_IFLNK, S_IFMT, type FileHeader } from '../formats/index.js';
+import { S_IFLNK, S_IFMT, type FileHeader } from '../formats/ostree/index.js';
 import { checkoutWithPool, defaultCheckoutWorkers } from './checkout-pool.js';
 import { bareUserSymlinkMeta, recreateSymlink } from './checkout-walk.js';
 import { CheckoutExists, HardlinkFailed, ObjectCorrupt, ObjectNotFound } from './errors.js';

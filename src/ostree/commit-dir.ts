@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { encodeDirMeta, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type FileHeader, type Xattr } from '../formats/index.js';
+import { encodeDirMeta, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type FileHeader, type Xattr } from '../formats/ostree/index.js';
 import { SmallFileStore, type SmallFile, type StoreConfig } from './commit-file.js';
 import type { BatchResult, WorkBatch } from './commit-worker.js';
 import { UnsupportedFileType } from './errors.js';

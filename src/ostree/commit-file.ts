@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
 import { isErrno } from '../core/index.js';
-import { encodeArchiveHeader, encodeOstreeMeta, fileStreamPrefix, loosePath, S_IFREG, type FileHeader } from '../formats/index.js';
+import { encodeArchiveHeader, encodeOstreeMeta, fileStreamPrefix, loosePath, S_IFREG, type FileHeader } from '../formats/ostree/index.js';
 import type { RepoMode } from './repo.js';
 import { readXattrsSync, setXattrSync } from './xattrs.js';
 

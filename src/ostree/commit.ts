@@ -3,11 +3,9 @@ import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import tarStream from 'tar-stream';
 import { isErrno } from '../core/index.js';
-import {
-  compareStrcmp, encodeCommit, encodeDirMeta, S_IFDIR, S_IFLNK, S_IFREG, type FileHeader, type VardictEntries, type Variant, type Xattr,
-} from '../formats/index.js';
+import { compareStrcmp, encodeCommit, encodeDirMeta, S_IFDIR, S_IFLNK, S_IFREG, type FileHeader, type Xattr } from '../formats/ostree/index.js';
+import { type VardictEntries, type Variant } from '../formats/gvariant/index.js';
 import { DirImporter } from './commit-dir.js';
 import { BadTarEntry } from './errors.js';
 import { Limiter, MutableTree } from './mtree.js';
@@ -228,7 +226,7 @@ async function importTar(ctx: Ctx, tarPath: string, root: MutableTree): Promise<
   await fh.close();
   let input: Readable = createReadStream(tarPath);
   if (magic[0] === 0x1f && magic[1] === 0x8b) input = input.pipe(createGunzip());
-  const extract = tarStream.extract();
+  const extract = (await import('tar-stream')).default.extract(); // only `--tree=tar=` pays for tar-stream
   const byPath = new Map<string, string>(); // for hardlinks
   const defaultMeta = async (): Promise<string> => {
     ctx.defaultMeta ??= await ctx.tx.writeMetadata('dirmeta', encodeDirMeta({ uid: 0, gid: 0, mode: S_IFDIR | 0o755, xattrs: [] }));

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
 import { lstat, opendir, readFile, readlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import {
-  encodeDirMeta, fileStreamPrefix, S_IFLNK, S_IFMT, S_IFREG, type FileHeader, type Xattr,
-} from '../formats/index.js';
+import { encodeDirMeta, fileStreamPrefix, S_IFLNK, S_IFMT, S_IFREG, type FileHeader, type Xattr } from '../formats/ostree/index.js';
 import type { RepoReader } from './reader.js';
 import { RepoPath } from './repo-path.js';
 import { newReachable, splitObjectKey, traverseCommit } from './traverse.js';

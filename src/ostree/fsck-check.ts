@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isHostError } from '../core/index.js';
-import { decodeCommit, decodeDirMeta, decodeDirTree, validateFileMode, type ObjectType } from '../formats/index.js';
+import { decodeCommit, decodeDirMeta, decodeDirTree, validateFileMode, type ObjectType } from '../formats/ostree/index.js';
 import { ObjectMissing } from './maint-errors.js';
 import type { RepoReader } from './reader.js';
 

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { ObjectType } from '../formats/index.js';
+import type { ObjectType } from '../formats/ostree/index.js';
 import { deserializeError, type SerializedError } from './worker-errors.js';
 
 export interface FsckBatch {

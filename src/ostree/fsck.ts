@@ -1,4 +1,4 @@
-import type { ObjectType } from '../formats/index.js';
+import type { ObjectType } from '../formats/ostree/index.js';
 import { checkObject } from './fsck-check.js';
 import { FsckPool, fsckWorkersFor } from './fsck-pool.js';
 import { FsckCorruption, ObjectMissing } from './maint-errors.js';

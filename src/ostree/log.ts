@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { commitContentInput, type Commit } from '../formats/index.js';
+import { commitContentInput, type Commit } from '../formats/ostree/index.js';
 import { ObjectMissing } from './maint-errors.js';
 import type { RepoReader } from './reader.js';
 

@@ -1,4 +1,4 @@
-import { encodeDirTree } from '../formats/index.js';
+import { encodeDirTree } from '../formats/ostree/index.js';
 import type { Repo } from './repo.js';
 import type { Transaction } from './transaction.js';
 

@@ -1,7 +1,9 @@
 import { lockRepo } from './repo-lock.js';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checksumFromModifiedBase64, encodeVardict, isChecksum, variant } from '../formats/index.js';
+import { checksumFromModifiedBase64, encodeVardict } from '../formats/ostree/index.js';
+import { isChecksum } from '../formats/ostree/index.js';
+import { variant } from '../formats/gvariant/index.js';
 import { isErrno, writeFileAtomic } from '../core/index.js';
 import { CommitReferenced, ObjectMissing } from './maint-errors.js';
 import type { RepoReader } from './reader.js';

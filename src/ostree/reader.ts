@@ -6,11 +6,9 @@ import { promisify } from 'node:util';
 import { createInflateRaw, inflateRaw, inflateRawSync } from 'node:zlib';
 import { getAttribute, getAttributeSync, listAttributes } from 'fs-xattr';
 import { exists, isErrno } from '../core/index.js';
-import {
-  decodeArchiveHeader, decodeCommit, decodeDirMeta, decodeDirTree, decodeOstreeMeta, fileStreamPrefix, isChecksum,
-  KeyFile, loosePath, S_IFLNK, S_IFMT, S_IFREG,
-  type Commit, type DirMeta, type DirTree, type FileHeader, type ObjectType, type Xattr,
-} from '../formats/index.js';
+import { decodeArchiveHeader, decodeCommit, decodeDirMeta, decodeDirTree, decodeOstreeMeta, fileStreamPrefix, loosePath, S_IFLNK, S_IFMT, S_IFREG, type Commit, type DirMeta, type DirTree, type FileHeader, type ObjectType, type Xattr } from '../formats/ostree/index.js';
+import { isChecksum } from '../formats/ostree/index.js';
+import { KeyFile } from '../formats/keyfile.js';
 import { NoParent, NotARepo, ObjectMissing, ObjectUnreadable, RevNotFound } from './maint-errors.js';
 
 /**

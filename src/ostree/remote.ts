@@ -1,7 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, writeFileAtomic } from '../core/index.js';
-import { KeyFile } from '../formats/index.js';
+import { KeyFile } from '../formats/keyfile.js';
 import { RemoteBadName, RemoteBadOption, RemoteExists, RemoteNotFound } from './remote-errors.js';
 import { loadEd25519Keys, type Ed25519Keys, type VerifyPolicy } from './sign/index.js';
 

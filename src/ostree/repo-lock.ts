@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { tryFileLock, type FileLock } from '../core/index.js';
-import type { KeyFile } from '../formats/index.js';
+import type { KeyFile } from '../formats/keyfile.js';
 import { RepoLocked } from './errors.js';
 
 const NO_LOCK: FileLock = { release: async () => undefined };

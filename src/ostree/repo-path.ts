@@ -1,4 +1,4 @@
-import type { DirMeta, DirTree } from '../formats/index.js';
+import type { DirMeta, DirTree } from '../formats/ostree/index.js';
 import { NoSuchPath } from './maint-errors.js';
 import type { LoadedFile, RepoReader } from './reader.js';
 

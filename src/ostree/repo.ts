@@ -5,10 +5,9 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
 import { exec, exists, fsyncDir, isErrno, joinWithin, writeFileAtomic } from '../core/index.js';
-import {
-  KeyFile, decodeArchiveHeader, decodeCommit, decodeDirMeta, decodeDirTree, decodeOstreeMeta, isChecksum,
-  loosePath, S_IFLNK, S_IFMT, S_IFREG, type Commit, type DirMeta, type DirTree, type FileHeader, type ObjectType,
-} from '../formats/index.js';
+import { KeyFile } from '../formats/keyfile.js';
+import { decodeArchiveHeader, decodeCommit, decodeDirMeta, decodeDirTree, decodeOstreeMeta, loosePath, S_IFLNK, S_IFMT, S_IFREG, type Commit, type DirMeta, type DirTree, type FileHeader, type ObjectType } from '../formats/ostree/index.js';
+import { isChecksum } from '../formats/ostree/index.js';
 import {
   AmbiguousRev, InvalidRef, ObjectCorrupt, ObjectNotFound, RefNotFound, RepoBadConfig, RepoBadMode, RepoExists, RepoNotFound,
 } from './errors.js';

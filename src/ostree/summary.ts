@@ -1,9 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/index.js';
-import {
-  bswap64, decodeCommit, encodeSummary, variant, vardictGet, type SummaryRef, type Variant,
-} from '../formats/index.js';
+import { bswap64, decodeCommit, encodeSummary, type SummaryRef } from '../formats/ostree/index.js';
+import { variant, vardictGet, type Variant } from '../formats/gvariant/index.js';
 import { LooseStore, staticDeltaDigests, writeDeltaIndexes } from './delta/index.js';
 import { gHashTableOrder } from './ghash-order.js';
 import type { RepoReader } from './reader.js';

@@ -7,9 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { createDeflateRaw, deflateRaw as deflateRawCb } from 'node:zlib';
 import { isErrno, type FileLock } from '../core/index.js';
-import {
-  encodeArchiveHeader, encodeOstreeMeta, fileStreamPrefix, loosePath, S_IFLNK, S_IFMT, type FileHeader, type ObjectType,
-} from '../formats/index.js';
+import { encodeArchiveHeader, encodeOstreeMeta, fileStreamPrefix, loosePath, S_IFLNK, S_IFMT, type FileHeader, type ObjectType } from '../formats/ostree/index.js';
 import type { Repo } from './repo.js';
 import { stagedContentPath } from './commit-file.js';
 import { lockRepo } from './repo-lock.js';

@@ -1,4 +1,4 @@
-import type { ObjectType } from '../formats/index.js';
+import type { ObjectType } from '../formats/ostree/index.js';
 import { GHashTableModel, gStrHash } from './ghash-order.js';
 import type { RepoReader } from './reader.js';
 

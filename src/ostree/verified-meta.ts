@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isErrno } from '../core/index.js';
-import type { ObjectType } from '../formats/index.js';
+import type { ObjectType } from '../formats/ostree/index.js';
 import { ObjectCorrupt, ObjectNotFound } from './errors.js';
 
 /**

@@ -1,6 +1,6 @@
 import { getAttribute, getAttributeSync, listAttributes, listAttributesSync, setAttribute, setAttributeSync } from 'fs-xattr';
 import { exec, isErrno } from '../core/index.js';
-import type { Xattr } from '../formats/index.js';
+import type { Xattr } from '../formats/ostree/index.js';
 import { XattrsUnsupported } from './errors.js';
 
 /**

@@ -9,7 +9,7 @@
  */
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { formatOrigin, type Origin, originIsPinned } from '../formats/index.js';
+import { formatOrigin, type Origin, originIsPinned } from '../formats/origin.js';
 import { isErrno, writeFileAtomic } from '../core/index.js';
 import { type Deployment, deploymentId, isValidStateroot, parseDeployName, sameDeployment } from './deployment.js';
 import { BadTree, NoKernel, StaterootNotFound } from './errors.js';

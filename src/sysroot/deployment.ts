@@ -3,7 +3,7 @@
  * with which kernel (bootcsum), kernel arguments and origin. Position in the list is the boot
  * order: index 0 is the default. A deployment is identified by stateroot, checksum and serial.
  */
-import type { Origin } from '../formats/index.js';
+import type { Origin } from '../formats/origin.js';
 
 export interface Deployment {
   readonly stateroot: string;

@@ -8,7 +8,7 @@
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { isErrno, writeFileAtomic } from '../core/index.js';
-import { blsGet, parseBlsEntry, strverscmp, type BlsEntry } from '../formats/index.js';
+import { blsGet, parseBlsEntry, strverscmp, type BlsEntry } from '../formats/bls-entry.js';
 
 export interface BootEntry {
   readonly file: string;

@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeDirMeta, decodeDirTree, type DirMeta, type DirTree } from '../formats/index.js';
+import { decodeDirMeta, decodeDirTree, type DirMeta, type DirTree } from '../formats/ostree/index.js';
 import { type Repo, setXattrs } from '../ostree/index.js';
 
 function offsetWidth(size: number): number {

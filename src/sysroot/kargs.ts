@@ -5,7 +5,8 @@
  */
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { blsSet, decodeGVariant, encodeGVariant, formatBlsEntry, parseBlsEntry, variant, type VardictEntries } from '../formats/index.js';
+import { blsSet, formatBlsEntry, parseBlsEntry } from '../formats/bls-entry.js';
+import { decodeGVariant, encodeGVariant, variant, type VardictEntries } from '../formats/gvariant/index.js';
 import { writeFileAtomic } from '../core/index.js';
 import { type Deployment, sameDeployment } from './deployment.js';
 import { DeploymentNotFound } from './errors.js';

@@ -3,7 +3,7 @@
  * and refreshing a `remote:ref` origin are all berth's.
  */
 import { Repo, RepoPath, RepoReader, checkout, commitDiffNode, diffTrees, pruneRepo, refreshOriginRef } from '../ostree/index.js';
-import { vardictGet } from '../formats/index.js';
+import { vardictGet } from '../formats/gvariant/index.js';
 import type { CommitInfo, SysrootRepo, TreeDiff } from './repo-port.js';
 import { hardlinkFarm } from './hardlink-farm.js';
 

@@ -8,7 +8,8 @@
  */
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { encodeGVariant, variant, type Origin } from '../formats/index.js';
+import { encodeGVariant, variant } from '../formats/gvariant/index.js';
+import type { Origin } from '../formats/origin.js';
 import { isErrno, writeFileAtomic } from '../core/index.js';
 import { type Deployment, deploymentId } from './deployment.js';
 import { NotBooted, StagedLocked, SysrootCorrupt } from './errors.js';

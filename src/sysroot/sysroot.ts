@@ -9,22 +9,10 @@
  */
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import {
-  decodeGVariant,
-  formatKargs,
-  isVariant,
-  parseBlsEntry,
-  blsGet,
-  parseKargs,
-  kargValue,
-  parseOrigin,
-  parseOstreeBootPath,
-  strverscmp,
-  vardictGet,
-  type GVariantValue,
-  type Origin,
-  type VardictEntries,
-} from '../formats/index.js';
+import { decodeGVariant, isVariant, vardictGet, type GVariantValue, type VardictEntries } from '../formats/gvariant/index.js';
+import { formatKargs, parseKargs, kargValue } from '../formats/bls-kargs.js';
+import { parseBlsEntry, blsGet, parseOstreeBootPath, strverscmp } from '../formats/bls-entry.js';
+import { parseOrigin, type Origin } from '../formats/origin.js';
 import { isErrno } from '../core/index.js';
 import { type Deployment, deploymentId, deploymentRelPath, parseDeployName, sameDeployment } from './deployment.js';
 import { SysrootCorrupt, SysrootNotFound } from './errors.js';

@@ -22,13 +22,8 @@
  */
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import {
-  type BlsEntry,
-  formatBlsEntry,
-  formatKargs,
-  parseKargs,
-  replaceKarg,
-} from '../formats/index.js';
+import { type BlsEntry, formatBlsEntry } from '../formats/bls-entry.js';
+import { formatKargs, parseKargs, replaceKarg } from '../formats/bls-kargs.js';
 import { exec, fsyncDir, isErrno, symlinkAtomic, writeFileAtomic } from '../core/index.js';
 import { type Deployment, deploymentId, sameDeployment } from './deployment.js';
 import { BootedDeploymentRemoval, NoKernel, SysrootCorrupt } from './errors.js';

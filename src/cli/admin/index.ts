@@ -6,17 +6,8 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidArgument } from '../../core/index.js';
-import {
-  appendKarg,
-  appendKargIfMissing,
-  formatKargs,
-  originForRefspec,
-  originSet,
-  parseKargs,
-  parseOrigin,
-  replaceKarg,
-  type Karg,
-} from '../../formats/index.js';
+import { appendKarg, appendKargIfMissing, formatKargs, parseKargs, replaceKarg, type Karg } from '../../formats/bls-kargs.js';
+import { originForRefspec, originSet, parseOrigin } from '../../formats/origin.js';
 import {
   cleanup,
   DeploymentNotFound,
@@ -40,7 +31,7 @@ import { Repo, addRemote } from '../../ostree/index.js';
 import { openSysroot, takeSysroot, withSysrootLock } from '../host/open.js';
 import { buildStatus } from '../host/status-model.js';
 import { renderAdminStatus, toAdminStatusJson } from '../host/render-status.js';
-import { formatOrigin } from '../../formats/index.js';
+import { formatOrigin } from '../../formats/origin.js';
 import { writeFileAtomic } from '../../core/index.js';
 
 const USAGE = `Usage: berth ostree admin [--sysroot=PATH] COMMAND

@@ -7,19 +7,8 @@
 import * as fsp from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { InvalidArgument } from '../../core/index.js';
-import {
-  appendKarg,
-  appendKargIfMissing,
-  deleteKarg,
-  formatKargs,
-  originRefspec,
-  originSet,
-  originForRefspec,
-  originWithoutTransient,
-  parseKargs,
-  replaceKargValue,
-  type Origin,
-} from '../../formats/index.js';
+import { appendKarg, appendKargIfMissing, deleteKarg, formatKargs, parseKargs, replaceKargValue } from '../../formats/bls-kargs.js';
+import { originRefspec, originSet, originForRefspec, originWithoutTransient, type Origin } from '../../formats/origin.js';
 import {
   cleanup,
   deploy,

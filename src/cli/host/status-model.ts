@@ -2,7 +2,7 @@
  * One status model, rendered three ways: rpm-ostree-style stanzas, rpm-ostree `--json`
  * (kebab-case keys) and `ostree admin status` (text and the newer `--json`).
  */
-import { originIsPinned, originRefspec } from '../../formats/index.js';
+import { originIsPinned, originRefspec } from '../../formats/origin.js';
 import type { SignatureReport } from '../../ostree/index.js';
 import { type Sysroot, deploymentId, sameDeployment } from '../../sysroot/index.js';
 import { deploymentSignatures } from './signature-status.js';

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { InvalidArgument } from '../../core/index.js';
 import { ImageStore, authFilePath, readCredentials, type RegistryAccess } from '../../image/index.js';
 import type { CommandContext } from '../context.js';
-import { defaultRoot } from '../daemon-config.js';
+import { defaultRoot } from '../state-root.js';
 
 /**
  * The image store under berth's state root ($BERTH_ROOT, else /var/lib/berth as root, ./.berth

@@ -1,5 +1,5 @@
 import { InvalidArgument } from '../../core/index.js';
-import { parseReference, familiarReference } from '../../formats/index.js';
+import { parseReference, familiarReference } from '../../formats/oci/index.js';
 import type { ImageSummary } from '../../image/index.js';
 import type { CommandContext } from '../context.js';
 import { bool, list, parseFlags, str } from '../container/flags.js';

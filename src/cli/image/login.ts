@@ -1,5 +1,5 @@
 import { InvalidArgument } from '../../core/index.js';
-import { DEFAULT_DOMAIN } from '../../formats/index.js';
+import { DEFAULT_DOMAIN } from '../../formats/oci/index.js';
 import { RegistryClient, authFilePath, removeCredentials, storeCredentials } from '../../image/index.js';
 import type { CommandContext } from '../context.js';
 import { bool, parseFlags, str } from '../container/flags.js';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { createReadStream } from 'node:fs';
 import { InvalidArgument } from '../../core/index.js';
-import { formatReference, parseReference, parsePlatform, withDefaultTag } from '../../formats/index.js';
+import { formatReference, parseReference, parsePlatform, withDefaultTag } from '../../formats/oci/index.js';
 import { clientFor, pullImage } from '../../image/index.js';
 import type { CommandContext } from '../context.js';
 import { bool, parseFlags, str } from '../container/flags.js';

@@ -2,7 +2,8 @@
  * Pure renderers for the image verbs, matching the docker CLI: `images` rows and columns, sizes as
  * go-units' HumanSizeWithPrecision(…, 3), progress lines as jsonmessage prints them without a TTY.
  */
-import { familiarReference, humanDuration, parseReference } from '../../formats/index.js';
+import { familiarReference, parseReference } from '../../formats/oci/index.js';
+import { humanDuration } from '../../formats/docker/index.js';
 
 export { humanDuration };
 import type { ImageSummary, ProgressMessage } from '../../image/index.js';

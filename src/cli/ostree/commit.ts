@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { parseGVariantText, type Variant } from '../../formats/index.js';
+import { parseGVariantText, type Variant } from '../../formats/gvariant/index.js';
 import { BadCommitOption, commitTree, Repo, type TreeSource } from '../../ostree/index.js';
 import type { CommandContext } from '../context.js';
 import { repoPathOf, runVerb, UsageError, type VerbSpec } from './goption.js';

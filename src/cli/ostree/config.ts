@@ -1,5 +1,5 @@
 import { InvalidArgument } from '../../core/index.js';
-import { KeyFile } from '../../formats/index.js';
+import { KeyFile } from '../../formats/keyfile.js';
 import { Repo } from '../../ostree/index.js';
 import type { CommandContext } from '../context.js';
 import { repoPathOf, runVerb, UsageError, type VerbSpec } from './goption.js';

@@ -1,4 +1,4 @@
-import type { PullProgress, PullResult } from '../../ostree/index.js';
+import type { PullProgress, PullResult } from '../../ostree/pull/index.js';
 
 /**
  * How pulls report progress: one overall line redrawn in place on a TTY, a quiet line every

@@ -1,4 +1,4 @@
-import { getRemote, LooseStore, pull, remoteBranches, remoteFetcherOptions, remoteVerification } from '../../ostree/index.js';
+import { getRemote, LooseStore, pull, remoteBranches, remoteFetcherOptions, remoteVerification } from '../../ostree/pull/index.js';
 import type { CommandContext } from '../context.js';
 import { repoPathOf, runVerb, UsageError, type VerbSpec } from './goption.js';
 import { progressReporter, renderPullSummary, type ProgressMode } from './pull-progress.js';

@@ -1,7 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeSummary, decodeVardict, bswap64, vardictGet, type Variant } from '../../formats/index.js';
+import { decodeSummary, decodeVardict, bswap64 } from '../../formats/ostree/index.js';
+import { vardictGet, type Variant } from '../../formats/gvariant/index.js';
 import { addRemote, deleteRemote, Fetcher, getRemote, listRemotes, remoteVerification, signing, type RemoteLocation } from '../../ostree/index.js';
 import type { CommandContext } from '../context.js';
 import { repoPathOf, runVerb, UsageError, type Parsed, type VerbSpec } from './goption.js';

@@ -1,4 +1,6 @@
-import { COMMIT_TYPE, decodeGVariant, vardictGet, type Commit } from '../../formats/index.js';
+import { COMMIT_TYPE } from '../../formats/delta/index.js';
+import { decodeGVariant, vardictGet } from '../../formats/gvariant/index.js';
+import { type Commit } from '../../formats/ostree/index.js';
 import { printVariant } from './render-variant.js';
 
 /** `2026-01-01 00:00:00 +0000`: ostree prints commit dates in UTC. */

@@ -1,4 +1,4 @@
-import { S_IFMT, S_IFDIR, S_IFLNK, S_IFREG } from '../../formats/index.js';
+import { S_IFMT, S_IFDIR, S_IFLNK, S_IFREG } from '../../formats/ostree/index.js';
 import type { PathEntry } from '../../ostree/index.js';
 import { renderXattrs } from './render-xattrs.js';
 

@@ -1,4 +1,5 @@
-import { bswap64, vardictGet, type Summary, type Variant } from '../../formats/index.js';
+import { bswap64, type Summary } from '../../formats/ostree/index.js';
+import { vardictGet, type Variant } from '../../formats/gvariant/index.js';
 import { formatSize } from './render-size.js';
 import { printVariant } from './render-variant.js';
 

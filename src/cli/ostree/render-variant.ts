@@ -1,4 +1,4 @@
-import { parseType, type GVariantType, type GVariantValue, type Variant } from '../../formats/index.js';
+import { parseType, type GVariantType, type GVariantValue, type Variant } from '../../formats/gvariant/index.js';
 
 /**
  * GLib's g_variant_print() text form, which ostree prints in `show --raw`, `--print-metadata-key`,

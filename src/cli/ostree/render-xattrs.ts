@@ -1,4 +1,5 @@
-import { encodeXattrs, parseType, type Xattr } from '../../formats/index.js';
+import { encodeXattrs, type Xattr } from '../../formats/ostree/index.js';
+import { parseType } from '../../formats/gvariant/index.js';
 import { printVariant } from './render-variant.js';
 
 const XATTRS_TYPE = parseType('a(ayay)');

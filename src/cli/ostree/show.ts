@@ -1,7 +1,6 @@
-import {
-  COMMIT_TYPE, DIRMETA_TYPE, DIRTREE_TYPE, decodeGVariant, decodeVardict, isChecksum, S_IFLNK, S_IFMT,
-  vardictGet, type VardictEntries,
-} from '../../formats/index.js';
+import { COMMIT_TYPE, isChecksum } from '../../formats/delta/index.js';
+import { DIRMETA_TYPE, DIRTREE_TYPE, decodeVardict, S_IFLNK, S_IFMT } from '../../formats/ostree/index.js';
+import { decodeGVariant, vardictGet, type VardictEntries } from '../../formats/gvariant/index.js';
 import { contentChecksumOf, NoMetadataKey, ObjectMissing, RepoReader } from '../../ostree/index.js';
 import type { CommandContext } from '../context.js';
 import { renderCommitHuman } from './render-commit.js';

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno } from '../../core/index.js';
-import { decodeGVariant, decodeSummary, parseGVariantText, SUMMARY_TYPE, type Variant } from '../../formats/index.js';
+import { decodeGVariant, parseGVariantText, type Variant } from '../../formats/gvariant/index.js';
+import { decodeSummary, SUMMARY_TYPE } from '../../formats/ostree/index.js';
 import { regenerateSummary, RepoReader } from '../../ostree/index.js';
 import type { CommandContext } from '../context.js';
 import { renderSummaryHuman } from './render-summary.js';

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { trustExtraCasInFetch } from '../../core/index.js';
-import { MANIFEST_ACCEPT, sha256Digest } from '../../formats/index.js';
+import { MANIFEST_ACCEPT, sha256Digest } from '../../formats/oci/index.js';
 import { DigestMismatch, RegistryError, RegistryNotFound, RegistryUnauthorized, RegistryUnreachable } from '../errors.js';
 import type { Credentials } from './auth-config.js';
 import { parseChallenges, type Challenge } from './www-authenticate.js';

@@ -2,11 +2,10 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { exec } from '../../core/index.js';
-import {
-  ANNOTATION, MEDIA_TYPE, OCI_LAYOUT_FILE, digestHex, formatArchiveManifest, formatRepositories, parseReference,
-  familiarRepository, sha256Digest, type ContainerConfig, type LayerCompression,
-} from '../../formats/index.js';
+import { ANNOTATION, MEDIA_TYPE, OCI_LAYOUT_FILE, digestHex, parseReference, familiarRepository, sha256Digest, type ContainerConfig, type LayerCompression } from '../../formats/oci/index.js';
+import { formatArchiveManifest, formatRepositories } from '../../formats/docker/index.js';
 import { buildTar, type TarEntrySpec } from './tar-builder.js';
+import { DEFAULT_APPLETS } from './constants.js';
 
 /**
  * Builds small test images offline from Debian's busybox-static, reproducibly (fixed mtimes, sorted
@@ -45,11 +44,7 @@ export interface BuiltImage {
   readonly layers: ReadonlyArray<{ readonly digest: string; readonly size: number; readonly mediaType: string }>;
 }
 
-export const DEFAULT_APPLETS = [
-  'sh', 'echo', 'sleep', 'httpd', 'true', 'false', 'cat', 'ls', 'ps', 'id', 'env', 'hostname', 'wget', 'nc', 'printf', 'mkdir',
-  'rm', 'touch', 'test', 'kill', 'top', 'head', 'tail', 'grep', 'sed', 'date', 'uname', 'whoami', 'mount', 'df', 'ip', 'ping',
-  'pwd', 'stat', 'readlink', 'chmod', 'ln', 'cp', 'mv', 'seq', 'wc', 'tee', 'nslookup', 'ifconfig', 'xargs', 'find', 'awk',
-];
+export { DEFAULT_APPLETS };
 
 const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

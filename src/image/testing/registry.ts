@@ -7,6 +7,7 @@ import * as fsp from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import * as path from 'node:path';
 import { exec } from '../../core/index.js';
+import { TEST_REGISTRY_PASSWORD, TEST_REGISTRY_USER } from './constants.js';
 
 export type RegistryAuthMode = 'none' | 'htpasswd' | 'token';
 
@@ -21,8 +22,7 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-export const TEST_REGISTRY_USER = 'berth';
-export const TEST_REGISTRY_PASSWORD = 'berth-secret';
+export { TEST_REGISTRY_USER, TEST_REGISTRY_PASSWORD };
 // bcrypt (cost 4, so each request stays cheap) of TEST_REGISTRY_PASSWORD, made once with crypt(3).
 const HTPASSWD = `${TEST_REGISTRY_USER}:$2b$04$cIeOibL67T36BLiQqYMcXuNY67/yNEnEds8qOKuSxnVr15MMTWwUy\n`;
 

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno } from '../../core/index.js';
-import { decodeXattrs, delta, encodeVardict, S_IFLNK, S_IFMT, vardictGet, type FileHeader, type GVariantValue, type VardictEntries } from '../../formats/index.js';
+import { decodeXattrs, encodeVardict, S_IFLNK, S_IFMT, type FileHeader } from '../../formats/ostree/index.js';
+import * as delta from '../../formats/delta/index.js';
+import { vardictGet, type GVariantValue, type VardictEntries } from '../../formats/gvariant/index.js';
 import { StaticDeltaBadOps, StaticDeltaChecksumMismatch, StaticDeltaMissingObject, StaticDeltaNotFound } from './errors.js';
 import { sha256Hex, type LooseStore } from './store.js';
 import { xzDecompress } from './xz.js';

@@ -1,7 +1,9 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, writeFileAtomic } from '../../core/index.js';
-import { decodeVardict, delta, encodeVardict, variant, vardictGet, type VardictEntries } from '../../formats/index.js';
+import { decodeVardict, encodeVardict } from '../../formats/ostree/index.js';
+import * as delta from '../../formats/delta/index.js';
+import { variant, vardictGet, type VardictEntries } from '../../formats/gvariant/index.js';
 import { parseSuperblockFile, type LoadedSuperblock } from './apply.js';
 import { StaticDeltaNotFound } from './errors.js';
 import { sha256Hex, type LooseStore } from './store.js';

@@ -6,19 +6,8 @@ import { promisify } from 'node:util';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { getAttributeSync } from 'fs-xattr';
 import { exec, exists, isErrno, writeFileAtomic, type FileLock } from '../../core/index.js';
-import {
-  decodeArchiveHeader,
-  decodeOstreeMeta,
-  encodeArchiveHeader,
-  encodeOstreeMeta,
-  fileStreamPrefix,
-  KeyFile,
-  S_IFLNK,
-  S_IFMT,
-  S_IFREG,
-  type FileHeader,
-  type ObjectType,
-} from '../../formats/index.js';
+import { decodeArchiveHeader, decodeOstreeMeta, encodeArchiveHeader, encodeOstreeMeta, fileStreamPrefix, S_IFLNK, S_IFMT, S_IFREG, type FileHeader, type ObjectType } from '../../formats/ostree/index.js';
+import { KeyFile } from '../../formats/keyfile.js';
 import { ObjectCorrupt, ObjectNotFound, RepoBadConfig, RepoNotFound } from '../errors.js';
 import { readXattrsSync, setXattrSync } from '../xattrs.js';
 import { lockRepo } from '../repo-lock.js';

@@ -1,7 +1,8 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, writeFileAtomic } from '../../core/index.js';
-import { bswap64, decodeCommit, encodeSummary, variant, vardictGet, type SummaryRef, type Variant } from '../../formats/index.js';
+import { bswap64, decodeCommit, encodeSummary, type SummaryRef } from '../../formats/ostree/index.js';
+import { variant, vardictGet, type Variant } from '../../formats/gvariant/index.js';
 import { signSummary, type SignOptions } from '../sign/index.js';
 import { deltaDigestsVariant, staticDeltaDigests, writeDeltaIndexes } from './manage.js';
 import type { LooseStore } from './store.js';

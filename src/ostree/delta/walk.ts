@@ -1,4 +1,4 @@
-import { decodeCommit, decodeDirTree, type Commit } from '../../formats/index.js';
+import { decodeCommit, decodeDirTree, type Commit } from '../../formats/ostree/index.js';
 import type { LooseStore } from './store.js';
 
 /** Every object a commit reaches, with the first path each content object appears at. */

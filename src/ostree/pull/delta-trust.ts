@@ -1,4 +1,4 @@
-import type { LoadedSuperblock } from '../delta/index.js';
+import type { LoadedSuperblock } from '../delta/apply.js';
 import { assertVerified, verifyDetached, type SignatureReport, type VerifyPolicy } from '../sign/index.js';
 
 /**

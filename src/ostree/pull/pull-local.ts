@@ -1,5 +1,6 @@
-import { decodeCommit, decodeDirTree, decodeVardict, vardictGet } from '../../formats/index.js';
-import type { LooseStore } from '../delta/index.js';
+import { decodeCommit, decodeDirTree, decodeVardict } from '../../formats/ostree/index.js';
+import { vardictGet } from '../../formats/gvariant/index.js';
+import type { LooseStore } from '../delta/store.js';
 import { assertVerified, verifyDetached, type SignatureReport, type VerifyPolicy } from '../sign/index.js';
 import { PullBadRemoteData, PullRefNotFound } from './errors.js';
 

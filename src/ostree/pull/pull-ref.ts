@@ -1,4 +1,5 @@
-import { applyStaticDelta, loadDeltaFromPath, LooseStore, superblockCommitMeta } from '../delta/index.js';
+import { applyStaticDelta, loadDeltaFromPath, superblockCommitMeta } from '../delta/apply.js';
+import { LooseStore } from '../delta/store.js';
 import { getRemote, remoteFetcherOptions, remoteVerification, type RemoteLocation } from '../remote.js';
 import { assertVerified, verifyDetached, type SignatureReport } from '../sign/index.js';
 import { verifySuperblock } from './delta-trust.js';

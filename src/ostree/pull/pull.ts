@@ -1,7 +1,12 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeCommit, decodeDirTree, decodeSummary, decodeVardict, delta, encodeVardict, KeyFile, vardictGet, type Commit, type Summary, type VardictEntries } from '../../formats/index.js';
-import { applyStaticDelta, parseDeltaDigests, parseDeltaIndex, parseSuperblockFile, sha256Hex, superblockCommitMeta, type LooseStore } from '../delta/index.js';
+import { decodeCommit, decodeDirTree, decodeSummary, decodeVardict, encodeVardict, type Commit, type Summary } from '../../formats/ostree/index.js';
+import * as delta from '../../formats/delta/index.js';
+import { KeyFile } from '../../formats/keyfile.js';
+import { vardictGet, type VardictEntries } from '../../formats/gvariant/index.js';
+import { applyStaticDelta, parseSuperblockFile, superblockCommitMeta } from '../delta/apply.js';
+import { parseDeltaDigests, parseDeltaIndex } from '../delta/manage.js';
+import { sha256Hex, type LooseStore } from '../delta/store.js';
 import { StaticDeltaChecksumMismatch } from '../delta/errors.js';
 import { assertVerified, verifyDetached, type SignatureReport, type VerifyPolicy } from '../sign/index.js';
 import { verifySuperblock } from './delta-trust.js';

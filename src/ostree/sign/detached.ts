@@ -1,4 +1,4 @@
-import { decodeGVariant, encodeGVariant, variant, type GVariantValue, type VardictEntries } from '../../formats/index.js';
+import { decodeGVariant, encodeGVariant, variant, type GVariantValue, type VardictEntries } from '../../formats/gvariant/index.js';
 
 /**
  * Signatures live in `a{sv}` detached metadata — a commit's `.commitmeta`, `summary.sig`, a

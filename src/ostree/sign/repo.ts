@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, writeFileAtomic } from '../../core/index.js';
-import type { VardictEntries } from '../../formats/index.js';
+import type { VardictEntries } from '../../formats/gvariant/index.js';
 import { decodeDetached, encodeDetached } from './detached.js';
 import { signDetached, verifyDetached, type SignOptions, type SignatureReport, type VerifyPolicy } from './verify.js';
 

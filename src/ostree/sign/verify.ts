@@ -1,4 +1,4 @@
-import type { VardictEntries } from '../../formats/index.js';
+import type { VardictEntries } from '../../formats/gvariant/index.js';
 import { ED25519_KEY, GPG_KEY, signaturesIn, withSignature } from './detached.js';
 import { ed25519Match, ed25519PublicOf, ed25519Sign, type Ed25519Keys } from './ed25519.js';
 import { SignVerifyFailed } from './errors.js';
