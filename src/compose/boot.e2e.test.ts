@@ -9,8 +9,8 @@
  *
  * Part of CI: it runs as root when /dev/kvm is hardware-backed, and under TCG (this project's CI machines
  * have kvm_pvm, which cannot boot a stock kernel) when CI=true, BERTH_REQUIRE_TOOLS=1 (what .ci/run sets)
- * or BERTH_BOOT_TEST=1; BERTH_BOOT_TEST=0 always skips it. Under TCG on 2 cores it takes ~12–16 min
- * (more on a loaded machine): compose v1 (mmdebstrap, 2–3 min), then three boots of ~2–3 min each and
+ * or BERTH_BOOT_TEST=1; BERTH_BOOT_TEST=0 always skips it. Under TCG on a loaded 2-core machine it takes
+ * ~15–18 min: compose v1 (mmdebstrap, 2–3 min), then three boots of ~2–3 min each and
  * the guest-side Node.js runs (berth-provision at every boot, status, the upgrade); the no-op recompose,
  * the incremental v2 compose and the update repository run on the host while the first boot runs.
  * Downloaded .deb files are shared across runs in $BERTH_COMPOSE_CACHE/debs (default
@@ -75,7 +75,7 @@ test('a composed berth host boots, upgrades to a second compose, and rolls back'
   if (!needRoot(t)) return;
   const { accel, reason } = await probeAccel();
   if (accel !== 'kvm' && !runsUnderTcg()) {
-    t.skip(`no hardware KVM (${reason}); under TCG this test takes ~12–16 min: it runs in CI (CI=true or BERTH_REQUIRE_TOOLS=1) or with BERTH_BOOT_TEST=1`);
+    t.skip(`no hardware KVM (${reason}); under TCG this test takes ~15–18 min: it runs in CI (CI=true or BERTH_REQUIRE_TOOLS=1) or with BERTH_BOOT_TEST=1`);
     return;
   }
   if (!(await needTools(t, 'mmdebstrap', 'ostree', 'qemu-system-x86_64', 'sfdisk', 'mkfs.ext4', 'debugfs', 'unshare', 'apt-get', 'mkfs.vfat', 'mcopy'))) return;
