@@ -31,5 +31,6 @@ test('probeAccel() takes KVM only when /dev/kvm opens and a hardware backend is 
 
 test('accelArgv() passes the host CPU through under KVM and emulates one under TCG', () => {
   assert.deepEqual(accelArgv('kvm'), ['-accel', 'kvm', '-cpu', 'host']);
-  assert.deepEqual(accelArgv('tcg'), ['-accel', 'tcg,thread=multi', '-cpu', 'max']);
+  assert.deepEqual(accelArgv('tcg'), ['-accel', 'tcg,thread=multi', '-cpu', 'qemu64']);
+  assert.deepEqual(accelArgv('tcg', 'max'), ['-accel', 'tcg,thread=multi', '-cpu', 'max']);
 });
