@@ -14,14 +14,15 @@
 // With --profile, berth runs once more per case under `node --cpu-prof` and the top functions by
 // self time are printed (and written to RESULTS.md).
 //
-// --fs=loop (the default when root with mkfs.ext4): the cases that commit into a fresh repo do so
-// on a fresh journal-less ext4 (like this machine's root fs) loop-mounted for that one run, so
-// every run of either tool starts from the same filesystem state. On the shared scratch dir
-// (--fs=dir), each run came right after the previous run's 27k-file repo was deleted, and
-// journal-less ext4 skips inodes freed in the last 60 s (360 s while their inode-table block is
-// dirty) by scanning the group's bitmap from the start on every allocation (ialloc.c
-// find_inode_bit → recently_deleted): 10–30 CPU-s of kernel time per commit for either tool,
-// varying with how many such inodes the group held, which made medians swing between series.
+// --fs=loop (the default when root with mkfs.ext4): the cases that write a full set of objects
+// (commit into a fresh repo, re-commit of a hardlinked checkout) do so on a fresh journal-less
+// ext4 (like this machine's root fs) loop-mounted for that one run, so every run of either tool
+// starts from the same filesystem state. On the shared scratch dir (--fs=dir), each run came
+// right after the previous run's 27k-file repo was deleted, and journal-less ext4 skips inodes
+// freed in the last 60 s (360 s while their inode-table block is dirty) by scanning the group's
+// bitmap from the start on every allocation (ialloc.c find_inode_bit → recently_deleted):
+// 10–30 CPU-s of kernel time per commit for either tool, varying with how many such inodes the
+// group held, which made medians swing between series.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, appendFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release, loadavg } from 'node:os';
@@ -91,7 +92,7 @@ const fresh = (name) => mkdtempSync(join(scratchRoot, `${name}-`));
 /** Loop mounts made by freshFs, unmounted by cleanScratch (and on exit). */
 const mounts = new Set();
 /**
- * A directory on a new, empty journal-less ext4 (2.5 GiB sparse image, inode tables written by
+ * A directory on a new, empty journal-less ext4 (4 GiB sparse image, inode tables written by
  * mkfs so that no lazy-init thread writes during the run), or a plain scratch dir with --fs=dir.
  */
 function freshFs(name) {
@@ -100,7 +101,7 @@ function freshFs(name) {
   const img = join(dir, 'fs.img');
   const mnt = join(dir, 'mnt');
   mkdirSync(mnt);
-  sh(['truncate', '-s', '2560M', img]);
+  sh(['truncate', '-s', '4096M', img]);
   sh(['mkfs.ext4', '-q', '-F', '-O', '^has_journal', '-E', 'lazy_itable_init=0,nodiscard', img]);
   sh(['mount', '-o', 'loop', img, mnt]);
   mounts.add(mnt);
@@ -133,7 +134,10 @@ function defineCases(trees, repoBu, repoAr) {
       setup: (tool) => { const r = join(freshFs('c'), 'repo'); sh(TOOLS[tool](['init', `--repo=${r}`, '--mode=bare-user'])); return { args: commitArgs(r, 'bench/v1', trees.v1) }; } },
     { id: 'recommit-hardlinked', what: 're-commit an unchanged hardlinked checkout (bare-user repo holding v1)', goal: 0.8,
       setup: () => {
-        const r = copyRepo(repoBu);
+        // The checkout's files carry user.ostreemeta (hardlinks to bare-user objects), which both
+        // tools commit as an xattr: ~25k new objects per run, so this case gets a fresh fs too.
+        const r = FS === 'loop' ? join(freshFs('r'), 'repo') : copyRepo(repoBu);
+        if (FS === 'loop') sh(['cp', '-a', repoBu, r]);
         const co = join(dirname(r), 'co');
         sh(['ostree', 'checkout', `--repo=${r}`, '-U', 'bench/v1', co]);
         return { args: commitArgs(r, 'bench/re', co) };
@@ -230,7 +234,7 @@ function report(results, trees, cmdline, profiles) {
     `Tree v1: ${s.files.toLocaleString('en')} files, ${s.symlinks} symlinks, ${s.dirs} dirs, ${(s.bytes / 1e6).toFixed(1)} MB; ` +
     `v2: ${trees.stats.changes.modified} modified, ${trees.stats.changes.removed} removed, ${trees.stats.changes.added} added. ` +
     `Median of ${RUNS} runs after ${WARMUP} warm-up(s), alternating tools; whole-process wall time; page cache warm; default fsync for both; ` +
-    `${FS === 'loop' ? 'commits into a fresh repo each on a fresh journal-less ext4 loop mount' : 'all repos in one scratch dir on the root fs, each deleted after its run'}. ` +
+    `${FS === 'loop' ? 'commit and re-commit runs each on a fresh journal-less ext4 loop mount' : 'all repos in one scratch dir on the root fs, each deleted after its run'}. ` +
     `1-min load average at the start/end: ${loadStart} / ${loadavg()[0].toFixed(1)}.`);
   lines.push('');
   lines.push('| case | ostree s (min–max) | berth s (min–max) | berth/ostree | goal | CPU s ostree / berth | peak RSS MiB ostree / berth | same commit checksum |');
