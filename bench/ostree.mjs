@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark: berth vs the real `ostree` on the same ≥ 20,000-file / ≥ 500 MB tree, in one run.
 //
-//   node bench/ostree.mjs [--runs=5] [--warmup=1] [--only=CASE,…] [--no-append] [--profile] [--dist=DIR]
+//   node bench/ostree.mjs [--runs=5] [--warmup=1] [--only=CASE,…] [--no-append] [--profile] [--dist=DIR] [--fs=loop|dir]
 //
 // --dist runs berth from another build directory (default dist/), e.g. a private `tsc --outDir`
 // copy, so that rebuilds of the checkout during a long run cannot change what is measured.
@@ -13,6 +13,16 @@
 // the same --timestamp for both tools, so equal commit checksums prove the tools agree.
 // With --profile, berth runs once more per case under `node --cpu-prof` and the top functions by
 // self time are printed (and written to RESULTS.md).
+//
+// --fs=loop (the default when root with mkfs.ext4): the cases that write a full set of objects
+// (commit into a fresh repo, re-commit of a hardlinked checkout) do so on a fresh journal-less
+// ext4 (like this machine's root fs) loop-mounted for that one run, so every run of either tool
+// starts from the same filesystem state. On the shared scratch dir (--fs=dir), each run came
+// right after the previous run's 27k-file repo was deleted, and journal-less ext4 skips inodes
+// freed in the last 60 s (360 s while their inode-table block is dirty) by scanning the group's
+// bitmap from the start on every allocation (ialloc.c find_inode_bit → recently_deleted):
+// 10–30 CPU-s of kernel time per commit for either tool, varying with how many such inodes the
+// group held, which made medians swing between series.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, appendFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release, loadavg } from 'node:os';
@@ -31,6 +41,8 @@ const PROFILE = args.includes('--profile');
 const TIMESTAMP = '2026-01-01 00:00:00 +0000';
 const DIST = resolve(opt('dist', join(root, 'dist')));
 const WARMUP = Math.max(0, Number(opt('warmup', '1')));
+const FS = opt('fs', process.getuid?.() === 0 && spawnSync('mkfs.ext4', ['-V']).status === 0 ? 'loop' : 'dir');
+if (FS !== 'loop' && FS !== 'dir') throw new Error(`--fs=${FS}: expected loop or dir`);
 const BERTH = [process.execPath, join(DIST, 'cli/bin.js'), 'ostree'];
 const log = (m) => process.stderr.write(`${m}\n`);
 
@@ -76,6 +88,35 @@ function ensureRefRepo(mode, tree) {
 
 let scratchRoot;
 const fresh = (name) => mkdtempSync(join(scratchRoot, `${name}-`));
+
+/** Loop mounts made by freshFs, unmounted by cleanScratch (and on exit). */
+const mounts = new Set();
+/**
+ * A directory on a new, empty journal-less ext4 (4 GiB sparse image, inode tables written by
+ * mkfs so that no lazy-init thread writes during the run), or a plain scratch dir with --fs=dir.
+ */
+function freshFs(name) {
+  const dir = fresh(name);
+  if (FS === 'dir') return dir;
+  const img = join(dir, 'fs.img');
+  const mnt = join(dir, 'mnt');
+  mkdirSync(mnt);
+  sh(['truncate', '-s', '4096M', img]);
+  sh(['mkfs.ext4', '-q', '-F', '-O', '^has_journal', '-E', 'lazy_itable_init=0,nodiscard', img]);
+  sh(['mount', '-o', 'loop', img, mnt]);
+  mounts.add(mnt);
+  return mnt;
+}
+function unmountAll() {
+  for (const mnt of mounts) {
+    const r = spawnSync('umount', [mnt], { encoding: 'utf8' });
+    if (r.status !== 0) log(`bench: umount ${mnt} failed: ${r.stderr.trim()}`);
+    else mounts.delete(mnt);
+  }
+}
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => { unmountAll(); if (scratchRoot) rmSync(scratchRoot, { recursive: true, force: true }); process.exit(130); });
+}
 const copyRepo = (src) => { const d = join(fresh('repo'), 'repo'); sh(['cp', '-al', src, d]); return d; };
 
 /** Cases: setup(tool) → { args, cleanup? } (untimed), then args are run by the tool and timed. */
@@ -90,10 +131,13 @@ function defineCases(trees, repoBu, repoAr) {
     { id: 'fsck-archive', what: 'fsck the archive repo', goal: 1.0,
       setup: () => ({ args: ['fsck', `--repo=${repoAr}`] }) },
     { id: 'commit-bare-user', what: 'commit v1 into a fresh bare-user repo', goal: 0.8,
-      setup: (tool) => { const r = join(fresh('c'), 'repo'); sh(TOOLS[tool](['init', `--repo=${r}`, '--mode=bare-user'])); return { args: commitArgs(r, 'bench/v1', trees.v1) }; } },
+      setup: (tool) => { const r = join(freshFs('c'), 'repo'); sh(TOOLS[tool](['init', `--repo=${r}`, '--mode=bare-user'])); return { args: commitArgs(r, 'bench/v1', trees.v1) }; } },
     { id: 'recommit-hardlinked', what: 're-commit an unchanged hardlinked checkout (bare-user repo holding v1)', goal: 0.8,
       setup: () => {
-        const r = copyRepo(repoBu);
+        // The checkout's files carry user.ostreemeta (hardlinks to bare-user objects), which both
+        // tools commit as an xattr: ~25k new objects per run, so this case gets a fresh fs too.
+        const r = FS === 'loop' ? join(freshFs('r'), 'repo') : copyRepo(repoBu);
+        if (FS === 'loop') sh(['cp', '-a', repoBu, r]);
         const co = join(dirname(r), 'co');
         sh(['ostree', 'checkout', `--repo=${r}`, '-U', 'bench/v1', co]);
         return { args: commitArgs(r, 'bench/re', co) };
@@ -101,11 +145,12 @@ function defineCases(trees, repoBu, repoAr) {
     { id: 'commit-v2-over-v1', what: 'commit v2 into the bare-user repo holding v1 (98 % unchanged)', goal: 0.8,
       setup: () => ({ args: commitArgs(copyRepo(repoBu), 'bench/v1', trees.v2) }) },
     { id: 'commit-archive', what: 'commit v1 into a fresh archive repo', goal: 0.8,
-      setup: (tool) => { const r = join(fresh('c'), 'repo'); sh(TOOLS[tool](['init', `--repo=${r}`, '--mode=archive'])); return { args: commitArgs(r, 'bench/v1', trees.v1) }; } },
+      setup: (tool) => { const r = join(freshFs('c'), 'repo'); sh(TOOLS[tool](['init', `--repo=${r}`, '--mode=archive'])); return { args: commitArgs(r, 'bench/v1', trees.v1) }; } },
   ];
 }
 
 function cleanScratch() {
+  unmountAll();
   for (const name of readdirSync(scratchRoot)) if (!name.startsWith('prof')) rmSync(join(scratchRoot, name), { recursive: true, force: true });
 }
 
@@ -188,7 +233,8 @@ function report(results, trees, cmdline, profiles) {
   lines.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}, Node ${process.version}. ` +
     `Tree v1: ${s.files.toLocaleString('en')} files, ${s.symlinks} symlinks, ${s.dirs} dirs, ${(s.bytes / 1e6).toFixed(1)} MB; ` +
     `v2: ${trees.stats.changes.modified} modified, ${trees.stats.changes.removed} removed, ${trees.stats.changes.added} added. ` +
-    `Median of ${RUNS} runs after ${WARMUP} warm-up(s), alternating tools; whole-process wall time; page cache warm; default fsync for both. ` +
+    `Median of ${RUNS} runs after ${WARMUP} warm-up(s), alternating tools; whole-process wall time; page cache warm; default fsync for both; ` +
+    `${FS === 'loop' ? 'commit and re-commit runs each on a fresh journal-less ext4 loop mount' : 'all repos in one scratch dir on the root fs, each deleted after its run'}. ` +
     `1-min load average at the start/end: ${loadStart} / ${loadavg()[0].toFixed(1)}.`);
   lines.push('');
   lines.push('| case | ostree s (min–max) | berth s (min–max) | berth/ostree | goal | CPU s ostree / berth | peak RSS MiB ostree / berth | same commit checksum |');
@@ -231,5 +277,6 @@ try {
   process.stdout.write(text);
   if (APPEND) appendFileSync(join(root, 'bench/RESULTS.md'), `\n${text}`);
 } finally {
+  unmountAll();
   rmSync(scratchRoot, { recursive: true, force: true });
 }
