@@ -9,10 +9,11 @@
 // memory) next to the default's, alternated in the same rounds.
 // Everything lives under a temp dir; a private bridge with a random suffix; podman gets its own --root/--runroot.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { PODMAN_IMAGE, PODMAN_ULIMITS, podmanWithImage, rawBundle, timed as timedProcess } from './lib/peers.mjs';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const dist = process.env.BERTH_DIST ?? join(root, 'dist');
@@ -43,36 +44,16 @@ const IMG = testing.TEST_IMAGE;
 const rootfs = await testing.makeBusyboxRootfs(work);
 await new LocalImages(env.BERTH_ROOT).add(IMG, rootfs, testing.TEST_IMAGE_CONFIG);
 
-const podmanArgs = ['--root', join(work, 'podman-root'), '--runroot', join(work, 'podman-run'), '--cgroup-manager', 'cgroupfs', '--runtime', 'runc'];
-const ULIMITS = ['--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768'];
-if (!skipPodman) {
-  const tarPath = join(work, 'img.tar');
-  execFileSync('tar', ['-C', rootfs, '-cf', tarPath, '.']);
-  execFileSync('podman', [...podmanArgs, 'import', '--change', 'CMD ["/bin/sh"]', tarPath, 'localhost/bench-busybox:latest'], { stdio: 'ignore' });
-}
+const podmanArgs = skipPodman ? [] : podmanWithImage(work, rootfs);
+const ULIMITS = PODMAN_ULIMITS;
 
-// Raw bundles: `crun spec` defaults, rootfs = the busybox tree, /bin/true, no terminal.
-const bundle = join(work, 'bundle');
-mkdirSync(bundle);
-execFileSync('cp', ['-a', rootfs, join(bundle, 'rootfs')]);
-execFileSync('crun', ['spec'], { cwd: bundle });
-const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
-spec.process.args = ['/bin/true'];
-spec.process.terminal = false;
-writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
-const hybrid = existsSync('/sys/fs/cgroup/unified/cgroup.controllers') && readFileSync('/sys/fs/cgroup/unified/cgroup.controllers', 'utf8').trim() !== '';
-const wrap = hybrid ? ['unshare', '-m', 'sh', '-c', 'mount --bind /dev/null /sys/fs/cgroup/unified/cgroup.controllers && exec "$@"', 'sh'] : [];
+// Raw bundle: `crun spec` defaults, rootfs = the busybox tree, /bin/true, no terminal.
+const { bundle, wrap } = rawBundle(work, rootfs);
 
 const nodeEnv = { ...env, BERTH_MONITOR: 'node' };
 const baseEnv = { ...env, BERTH_ROOT: join(work, 'root-base'), BERTH_RUNROOT: join(work, 'run-base') };
 if (baseDist !== undefined) await new LocalImages(baseEnv.BERTH_ROOT).add(IMG, rootfs, testing.TEST_IMAGE_CONFIG);
-function timed(argv, options = {}) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'], ...options });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return { ms, out: r.stdout.toString() };
-}
+const timed = (argv, options = {}) => timedProcess(argv, { env, ...options });
 
 const cases = {
   'berth run --rm (bridge)': () => timed([...berthBin, 'run', '--rm', IMG, 'true']).ms,
@@ -103,9 +84,9 @@ if (baseDist !== undefined) {
 }
 if (!skipPodman) {
   Object.assign(cases, {
-    'podman run --rm --network none (runc)': () => timed(['podman', ...podmanArgs, 'run', '--rm', '--network', 'none', ...ULIMITS, 'localhost/bench-busybox', 'true']).ms,
+    'podman run --rm --network none (runc)': () => timed(['podman', ...podmanArgs, 'run', '--rm', '--network', 'none', ...ULIMITS, PODMAN_IMAGE, 'true']).ms,
     'podman run -d + rm -f -t 0 cycle (none, runc)': () => {
-      const a = timed(['podman', ...podmanArgs, 'run', '-d', '--network', 'none', ...ULIMITS, 'localhost/bench-busybox', 'sleep', '1000']);
+      const a = timed(['podman', ...podmanArgs, 'run', '-d', '--network', 'none', ...ULIMITS, PODMAN_IMAGE, 'sleep', '1000']);
       return a.ms + timed(['podman', ...podmanArgs, 'rm', '-f', '-t', '0', a.out.trim()]).ms;
     },
   });
