@@ -171,24 +171,28 @@ test('ImageStore.prepareRootfs({ volatile }) mounts an overlay without syncs for
     assert.ok(line, `${merged} is mounted`);
     return line.split(' - ')[1]!.split(' ')[2]!.split(',').map((o) => (o === 'fsync=volatile' ? 'volatile' : o));
   };
-  const rm = await store.prepareRootfs('v:1', `rm${Math.random().toString(16).slice(2, 10)}`, { volatile: true });
-  t.after(() => rm.remove());
-  assert.ok((await overlayOptions(rm.merged)).includes('volatile'));
-  await fsp.writeFile(path.join(rm.merged, 'tmp/x'), 'x');
-  await rm.release();
-  // An unclean shutdown leaves the kernel's incompat marker; a volatile re-mount clears it and succeeds.
-  await fsp.mkdir(path.join(rm.work, 'work/incompat/volatile'), { recursive: true });
-  const lower = path.join(path.dirname(rm.merged), 'lower.json');
-  const before = await fsp.stat(lower);
-  const again = await store.prepareRootfs('v:1', path.basename(path.dirname(rm.merged)), { volatile: true });
-  assert.ok((await overlayOptions(again.merged)).includes('volatile'));
-  assert.equal((await fsp.stat(lower)).ino, before.ino, 'lower.json unchanged, not rewritten');
-  const keep = await store.prepareRootfs('v:1', `keep${Math.random().toString(16).slice(2, 10)}`);
-  t.after(() => keep.remove());
-  assert.ok(!(await overlayOptions(keep.merged)).includes('volatile'));
-  // Unmounted here: the temp dirs' own clean-up runs before later t.after hooks.
-  await keep.remove();
-  await again.remove();
+  // Unmounted in `finally`: tempDir's clean-up (an earlier t.after hook) would meet mounted overlays.
+  const handles: { remove(): Promise<void> }[] = [];
+  try {
+    const rm = await store.prepareRootfs('v:1', `rm${Math.random().toString(16).slice(2, 10)}`, { volatile: true });
+    handles.push(rm);
+    assert.ok((await overlayOptions(rm.merged)).includes('volatile'));
+    await fsp.writeFile(path.join(rm.merged, 'tmp/x'), 'x');
+    await rm.release();
+    // An unclean shutdown leaves the kernel's incompat marker; a volatile re-mount clears it and succeeds.
+    await fsp.mkdir(path.join(rm.work, 'work/incompat/volatile'), { recursive: true });
+    const lower = path.join(path.dirname(rm.merged), 'lower.json');
+    const before = await fsp.stat(lower);
+    const again = await store.prepareRootfs('v:1', path.basename(path.dirname(rm.merged)), { volatile: true });
+    handles.push(again);
+    assert.ok((await overlayOptions(again.merged)).includes('volatile'));
+    assert.equal((await fsp.stat(lower)).ino, before.ino, 'lower.json unchanged, not rewritten');
+    const keep = await store.prepareRootfs('v:1', `keep${Math.random().toString(16).slice(2, 10)}`);
+    handles.push(keep);
+    assert.ok(!(await overlayOptions(keep.merged)).includes('volatile'));
+  } finally {
+    for (const h of handles.reverse()) await h.remove();
+  }
 });
 
 test('ImageStore unpacks a shared base layer once and loads Docker >= 25 archives with compressed layers', async (t) => {
