@@ -12,8 +12,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { PODMAN_IMAGE, PODMAN_ULIMITS, podmanWithImage, rawBundle, timed as timedProcess } from './lib/peers.mjs';
+import { PODMAN_IMAGE, PODMAN_ULIMITS, podmanWithImage, privateBerthEnv, rawBundle, timed as timedProcess } from './lib/peers.mjs';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const dist = process.env.BERTH_DIST ?? join(root, 'dist');
@@ -28,14 +27,7 @@ if (process.getuid() !== 0) {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'berth-bench-run-'));
-const suffix = randomBytes(3).toString('hex');
-const env = {
-  ...process.env,
-  BERTH_ROOT: join(work, 'root'),
-  BERTH_RUNROOT: join(work, 'run'),
-  BERTH_BRIDGE: `bb${suffix}`,
-  BERTH_SUBNET: `10.${150 + (parseInt(suffix.slice(0, 2), 16) % 50)}.${parseInt(suffix.slice(2, 4), 16)}.0/24`,
-};
+const { env, suffix } = privateBerthEnv(work, 'bb');
 const berthBin = [process.execPath, join(dist, 'cli/bin.js')];
 const { testing, LocalImages } = await import(join(dist, 'engine/index.js'));
 const IMG = testing.TEST_IMAGE;

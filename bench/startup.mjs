@@ -16,7 +16,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg, cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { privateBerthEnv } from './lib/peers.mjs';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const args = process.argv.slice(2);
@@ -51,14 +51,7 @@ snapshot('this', root);
 if (COMPARE !== '') snapshot('compare', resolve(COMPARE));
 const TRACE_HOOK = join(builds[0].dir, 'dist/cli/testing/load-trace.js');
 
-const suffix = randomBytes(3).toString('hex');
-const env = {
-  ...process.env,
-  BERTH_ROOT: join(work, 'root'),
-  BERTH_RUNROOT: join(work, 'run'),
-  BERTH_BRIDGE: `bs${suffix}`,
-  BERTH_SUBNET: `10.${150 + (parseInt(suffix.slice(0, 2), 16) % 50)}.${parseInt(suffix.slice(2, 4), 16)}.0/24`,
-};
+const { env } = privateBerthEnv(work, 'bs');
 delete env.NODE_OPTIONS;
 
 // ---- a small update: 300 files in 30 directories; v2 modifies 10, adds 5, removes 5 -------------------------

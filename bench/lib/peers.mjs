@@ -3,6 +3,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 
 export const PODMAN_ULIMITS = ['--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768'];
 export const PODMAN_IMAGE = 'localhost/bench-busybox:latest';
@@ -44,3 +45,19 @@ export function timed(argv, options = {}) {
 }
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * Environment for a berth CLI with its own state under `work` and a private bridge (`<prefix><random hex>`, a
+ * random /24 in 10.150–199.x): benchmarks never touch the machine's berth state or each other's bridges.
+ */
+export function privateBerthEnv(work, bridgePrefix) {
+  const suffix = randomBytes(3).toString('hex');
+  const env = {
+    ...process.env,
+    BERTH_ROOT: join(work, 'root'),
+    BERTH_RUNROOT: join(work, 'run'),
+    BERTH_BRIDGE: `${bridgePrefix}${suffix}`,
+    BERTH_SUBNET: `10.${150 + (parseInt(suffix.slice(0, 2), 16) % 50)}.${parseInt(suffix.slice(2, 4), 16)}.0/24`,
+  };
+  return { env, suffix };
+}
