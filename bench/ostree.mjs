@@ -28,6 +28,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, appendFileSyn
 import { cpus, totalmem, release, loadavg } from 'node:os';
 const loadStart = loadavg()[0].toFixed(1);
 import { join, resolve, dirname } from 'node:path';
+import { canLoopMount, freshFilesystems } from './lib/fresh-fs.mjs';
 import { ensureTrees } from './tree.mjs';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
@@ -41,7 +42,7 @@ const PROFILE = args.includes('--profile');
 const TIMESTAMP = '2026-01-01 00:00:00 +0000';
 const DIST = resolve(opt('dist', join(root, 'dist')));
 const WARMUP = Math.max(0, Number(opt('warmup', '1')));
-const FS = opt('fs', process.getuid?.() === 0 && spawnSync('mkfs.ext4', ['-V']).status === 0 ? 'loop' : 'dir');
+const FS = opt('fs', canLoopMount() ? 'loop' : 'dir');
 if (FS !== 'loop' && FS !== 'dir') throw new Error(`--fs=${FS}: expected loop or dir`);
 const BERTH = [process.execPath, join(DIST, 'cli/bin.js'), 'ostree'];
 const log = (m) => process.stderr.write(`${m}\n`);
@@ -89,34 +90,10 @@ function ensureRefRepo(mode, tree) {
 let scratchRoot;
 const fresh = (name) => mkdtempSync(join(scratchRoot, `${name}-`));
 
-/** Loop mounts made by freshFs, unmounted by cleanScratch (and on exit). */
-const mounts = new Set();
-/**
- * A directory on a new, empty journal-less ext4 (4 GiB sparse image, inode tables written by
- * mkfs so that no lazy-init thread writes during the run), or a plain scratch dir with --fs=dir.
- */
-function freshFs(name) {
-  const dir = fresh(name);
-  if (FS === 'dir') return dir;
-  const img = join(dir, 'fs.img');
-  const mnt = join(dir, 'mnt');
-  mkdirSync(mnt);
-  sh(['truncate', '-s', '4096M', img]);
-  sh(['mkfs.ext4', '-q', '-F', '-O', '^has_journal', '-E', 'lazy_itable_init=0,nodiscard', img]);
-  sh(['mount', '-o', 'loop', img, mnt]);
-  mounts.add(mnt);
-  return mnt;
-}
-function unmountAll() {
-  for (const mnt of mounts) {
-    const r = spawnSync('umount', [mnt], { encoding: 'utf8' });
-    if (r.status !== 0) log(`bench: umount ${mnt} failed: ${r.stderr.trim()}`);
-    else mounts.delete(mnt);
-  }
-}
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => { unmountAll(); if (scratchRoot) rmSync(scratchRoot, { recursive: true, force: true }); process.exit(130); });
-}
+let fsHelper;
+/** A directory on a fresh ext4 loop mount (bench/lib/fresh-fs.mjs), or a plain scratch dir with --fs=dir. */
+const freshFs = (name) => (FS === 'dir' ? fresh(name) : fsHelper.freshFs(name));
+const unmountAll = () => fsHelper?.unmountAll();
 const copyRepo = (src) => { const d = join(fresh('repo'), 'repo'); sh(['cp', '-al', src, d]); return d; };
 
 /** Cases: setup(tool) → { args, cleanup? } (untimed), then args are run by the tool and timed. */
@@ -263,6 +240,7 @@ const repoBu = ensureRefRepo('bare-user', trees.v1);
 const repoAr = ensureRefRepo('archive', trees.v1);
 mkdirSync(join(work, 'scratch'), { recursive: true });
 scratchRoot = mkdtempSync(join(work, 'scratch', 'run-'));
+fsHelper = freshFilesystems(scratchRoot, { log, onSignal: () => rmSync(scratchRoot, { recursive: true, force: true }) });
 try {
   const cases = defineCases(trees, repoBu, repoAr).filter((c) => ONLY.length === 0 || ONLY.includes(c.id));
   const results = [];

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark: network updates, berth vs the real `ostree` in one run, same trees, same server.
 //
-//   node bench/pull.mjs [--runs=3] [--initial-runs=1] [--no-append] [--only=CASE,…]
+//   node bench/pull.mjs [--runs=3] [--initial-runs=1] [--no-append] [--only=CASE,…] [--fs=loop|dir]
 //
 // Trees: bench/tree.mjs (≈27k files, v2 = 2 % modified, 250 removed, 250 added; cached in bench/work/).
 // Setup (never timed, cached in bench/work/pull/): an archive repo with v1 (ref bench/v1) and
@@ -11,12 +11,16 @@
 // keep-alive) on 127.0.0.1 that counts requests and bytes per run. Delta generation is timed too.
 // Clients are fresh bare-user repos (initial) or copies of a bare-user repo holding v1 with
 // refs/remotes/origin/bench/os = v1 (updates). Wall time covers the whole `pull` process.
+// --fs=loop (the default when root with mkfs.ext4): each client repo is on its own fresh ext4 loop mount,
+// copied there and synced before the timed pull (see bench/lib/fresh-fs.mjs for why); --fs=dir: hardlinked
+// copies in one scratch dir on the root fs, each deleted after its run.
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { cpus, loadavg, totalmem, release } from 'node:os';
 import { dirname, join, normalize, resolve } from 'node:path';
+import { canLoopMount, freshFilesystems } from './lib/fresh-fs.mjs';
 import { ensureTrees } from './tree.mjs';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
@@ -28,6 +32,8 @@ const RUNS = Math.max(1, Number(opt('runs', '3')));
 const INITIAL_RUNS = Math.max(1, Number(opt('initial-runs', '1')));
 const ONLY = opt('only', '').split(',').filter(Boolean);
 const APPEND = !args.includes('--no-append');
+const FS = opt('fs', canLoopMount() ? 'loop' : 'dir');
+if (FS !== 'loop' && FS !== 'dir') throw new Error(`--fs=${FS}: expected loop or dir`);
 const TIMESTAMP2 = '2026-01-02 00:00:00 +0000';
 // A private copy of bin/ and dist/, so a rebuild by someone else in the middle of a run cannot change what is
 // measured. berth runs as users run it, through bin/berth (which keeps Node from parsing NODE_EXTRA_CA_CERTS).
@@ -110,7 +116,11 @@ if (!existsSync(join(clientV1, '.bench-ok'))) {
 
 mkdirSync(join(work, 'scratch'), { recursive: true }); // absent on a machine whose bench/work was made by tree.mjs only
 const scratchRoot = mkdtempSync(join(work, 'scratch', 'pull-'));
-process.on('exit', () => rmSync(scratchRoot, { recursive: true, force: true }));
+const fsHelper = freshFilesystems(scratchRoot, { log, onSignal: () => rmSync(scratchRoot, { recursive: true, force: true }) });
+process.on('exit', () => {
+  fsHelper.unmountAll();
+  rmSync(scratchRoot, { recursive: true, force: true });
+});
 const fresh = (name) => mkdtempSync(join(scratchRoot, `${name}-`));
 
 // ---- the server ---------------------------------------------------------------------------------
@@ -168,11 +178,16 @@ results.push({ id: 'delta-generate', what: 'static-delta generate v1→v2 (archi
 
 // ---- pulls ---------------------------------------------------------------------------------------------
 function makeClient(kind, serverName) {
-  const dir = join(fresh(`client-${kind}`), 'repo');
+  const dir = join(FS === 'loop' ? fsHelper.freshFs(`client-${kind}`) : fresh(`client-${kind}`), 'repo');
   if (kind === 'initial') sh(['ostree', 'init', `--repo=${dir}`, '--mode=bare-user']);
-  else sh(['cp', '-al', clientV1, dir]);
+  else sh(['cp', FS === 'loop' ? '-a' : '-al', clientV1, dir]);
   sh(['ostree', 'remote', 'add', `--repo=${dir}`, '--no-gpg-verify', 'origin', urlOf(serverName)]);
+  if (FS === 'loop') sh(['sync', '-f', dir]); // the copy's writeback is not part of the timed pull
   return dir;
+}
+function dropClient(dir) {
+  if (FS === 'loop') fsHelper.unmount(dirname(dir));
+  rmSync(FS === 'loop' ? dirname(dirname(dir)) : dirname(dir), { recursive: true, force: true });
 }
 
 const CASES = [
@@ -201,7 +216,7 @@ for (const c of CASES) {
       const got = sh(['ostree', 'rev-parse', `--repo=${client}`, `origin:${c.ref}`]).trim();
       if (got !== want) throw new Error(`${tool} pulled ${got}, expected ${want}`);
       if (i === 0) sh(['ostree', 'fsck', '--quiet', `--repo=${client}`]);
-      rmSync(dirname(client), { recursive: true, force: true });
+      dropClient(client);
     }
   }
   const pick = (xs) => ({ wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)), bytes: median(xs.map((x) => x.bytes)), requests: median(xs.map((x) => x.requests)) });
@@ -216,7 +231,7 @@ const lines = [
   `## Network updates: pull and static deltas (bench/pull.mjs) — ${new Date().toISOString().slice(0, 16)}Z`,
   '',
   `Command: \`node bench/pull.mjs --runs=${RUNS} --initial-runs=${INITIAL_RUNS}${ONLY.length > 0 ? ` --only=${ONLY.join(',')}` : ''}\` · ${cpus().length} vCPU ${cpus()[0]?.model ?? ''}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()} · ostree ${sh(['ostree', '--version']).match(/Version: '([^']+)'/)?.[1]} · Node ${process.version}`,
-  `Trees: v1 ${trees.stats?.v1?.files ?? ''} files; v2 = ${JSON.stringify(trees.stats?.changes ?? {})}. Server: in-process static HTTP/1.1 on 127.0.0.1, bytes = response bodies counted by the server. Times: whole-process wall and CPU (user + system, GNU time), median of the runs (alternating order). berth runs through bin/berth. 1-min load average at the end of the timed processes: ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} (median ${median(loads).toFixed(1)}).`,
+  `Trees: v1 ${trees.stats?.v1?.files ?? ''} files; v2 = ${JSON.stringify(trees.stats?.changes ?? {})}. Server: in-process static HTTP/1.1 on 127.0.0.1, bytes = response bodies counted by the server. Times: whole-process wall and CPU (user + system, GNU time), median of the runs (alternating order). berth runs through bin/berth. ${FS === 'loop' ? 'Each client repo on its own fresh journal-less ext4 loop mount, copied and synced before the pull (--fs=loop)' : 'Client repos are hardlinked copies on the root fs (--fs=dir)'}. 1-min load average at the end of the timed processes: ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} (median ${median(loads).toFixed(1)}).`,
   '',
   '| case | runs | ostree s | berth s | time ratio | ostree CPU s | berth CPU s | ostree MB | berth MB | bytes ratio | ostree req | berth req |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|',

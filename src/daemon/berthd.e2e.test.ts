@@ -87,13 +87,20 @@ describe('berthd with the docker CLI', () => {
   it('runs -it with a TTY under a pty (script)', async (t) => {
     if (!enabled) return t.skip('needs root and docker');
     if ((await which('script')) === undefined) return t.skip('needs script (util-linux)');
-    const r = await exec(['script', '-qec', `docker run --rm -it ${d.imageRef} sh -c 'tty; echo tty-ok'`, '/dev/null'], {
+    // Not --rm: the container's log is the second witness when the attached output is not what it should be
+    // (it tells a lost attach from a terminal that never saw the output).
+    const r = await exec(['script', '-qec', `docker run --name tty-run -it ${d.imageRef} sh -c 'tty; echo tty-ok'`, '/dev/null'], {
       check: false, env: d.env, timeoutMs: 60_000, input: '',
     });
     const out = r.stdout.toString();
-    assert.equal(r.exitCode, 0, out + r.stderr.toString());
-    assert.match(out, /\/dev\/pts\/\d+/);
-    assert.match(out, /tty-ok\r\n/); // a TTY turns \n into \r\n: the raw stream, not the multiplexed one
+    const logged = await d.docker(['logs', 'tty-run']);
+    const why = `attached output ${JSON.stringify(out)}, stderr ${JSON.stringify(r.stderr.toString())}, logged ${JSON.stringify(logged.out)}, ` +
+      `daemon log tail: ${d.log().split('\n').slice(-15).join('\n')}`;
+    await d.ok(['rm', 'tty-run']);
+    assert.equal(r.exitCode, 0, why);
+    assert.match(logged.out, /\/dev\/pts\/\d+\r\ntty-ok\r\n/, why);
+    assert.match(out, /\/dev\/pts\/\d+/, why);
+    assert.match(out, /tty-ok\r\n/, why); // a TTY turns \n into \r\n: the raw stream, not the multiplexed one
   });
 
   it('manages a detached container: ps, logs -f --tail, exec, top, stats, inspect, port, stop, start, restart, kill, wait, rm', async (t) => {

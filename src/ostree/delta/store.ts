@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, open as openCallback, readFileSync, readlinkSync, rename as renameCallback, rmSync, symlinkSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, open as openCallback, openSync, readFileSync, readlinkSync, rename as renameCallback, rmSync, symlinkSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -84,6 +84,8 @@ export function encodeFilez(obj: ContentObject, level = 6): Uint8Array {
 }
 
 const openAsync = promisify(openCallback);
+/** A create slower than this moves later creates to the thread pool. */
+const SLOW_CREATE_MS = 1;
 const renameAsync = promisify(renameCallback);
 
 function bytesOf(b: Buffer): Uint8Array {
@@ -144,7 +146,10 @@ export class LooseStore {
   #flushed: Promise<void> = Promise.resolve();
   /** The repository lock, shared, from the first write until finish() (as an ostree transaction holds it). */
   #lock: Promise<FileLock> | undefined;
-  #index: Set<string> | undefined;
+  /** Checksums present, one set per object file suffix (file, filez, dirtree, …): see loadIndex(). */
+  #index: Map<string, Set<string>> | undefined;
+  /** A file create took longer than SLOW_CREATE_MS: create on the thread pool from now on (see #writeObjectFile). */
+  #slowCreates = false;
   readonly zlibLevel: number;
 
   private constructor(path: string, mode: RepoMode, config: KeyFile) {
@@ -184,7 +189,7 @@ export class LooseStore {
    * renamed over the same name.
    */
   async loadIndex(): Promise<void> {
-    const index = new Set<string>();
+    const index = new Map<string, Set<string>>();
     let dirs: string[];
     try {
       dirs = await readdir(join(this.path, 'objects'));
@@ -195,15 +200,30 @@ export class LooseStore {
     await Promise.all(
       dirs.map(async (d) => {
         if (!/^[0-9a-f]{2}$/.test(d)) return;
-        for (const n of await readdir(join(this.path, 'objects', d))) index.add(`${d}${n}`);
+        for (const n of await readdir(join(this.path, 'objects', d))) {
+          // `<62 hex>.<suffix>`; anything else (temp files of other writers) is not an object
+          if (n.length < 64 || n.charCodeAt(62) !== 0x2e) continue;
+          const suffix = n.slice(63);
+          let set = index.get(suffix);
+          if (set === undefined) index.set(suffix, (set = new Set()));
+          set.add(d + n.slice(0, 62));
+        }
       }),
     );
     this.#index = index;
   }
 
-  #indexKey(checksum: string, type: ObjectType): string {
-    const suffix = type === 'file' && this.mode === 'archive' ? 'filez' : type;
-    return `${checksum}.${suffix}`;
+  #suffix(type: ObjectType): string {
+    return type === 'file' && this.mode === 'archive' ? 'filez' : type;
+  }
+
+  #indexSet(type: ObjectType): Set<string> | undefined {
+    const index = this.#index;
+    if (index === undefined) return undefined;
+    const suffix = this.#suffix(type);
+    let set = index.get(suffix);
+    if (set === undefined) index.set(suffix, (set = new Set()));
+    return set;
   }
 
   async has(type: ObjectType, checksum: string): Promise<boolean> {
@@ -213,7 +233,9 @@ export class LooseStore {
   /** has() without a promise: an update pull asks about ~20k files, nearly all present. */
   hasSync(type: ObjectType, checksum: string): boolean {
     // with the index, objects this store stages are in it too (#publish adds them)
-    if (this.#index !== undefined) return this.#index.has(this.#indexKey(checksum, type));
+    // (the checksum strings come from decoded trees and are looked up more than once: V8 keeps their hash)
+    const set = this.#indexSet(type);
+    if (set !== undefined) return set.has(checksum);
     const final = this.objectPath(checksum, type);
     if (this.#pending.has(final) || this.#flushing.has(final)) return true;
     // one lstat, without the thrown ENOENT and promise round trip of an async exists()
@@ -320,7 +342,7 @@ export class LooseStore {
       return;
     }
     this.#pending.set(final, tmp);
-    this.#index?.add(this.#indexKey(checksum, type));
+    this.#indexSet(type)?.add(checksum);
     if (this.#pending.size >= PUBLISH_BATCH) await this.#flush();
   }
 
@@ -348,10 +370,12 @@ export class LooseStore {
   }
 
   /**
-   * An object file is created and later renamed into objects/ on the thread pool (each can block
-   * for a millisecond on a busy ext4, so they overlap with each other and with the HTTP work) and
-   * filled with synchronous calls on its fd: for the few-KB objects that make up most trees this
-   * costs far less than a thread-pool round trip (and a promise) per syscall.
+   * An object file is created and filled with synchronous calls on its fd (for the few-KB objects that
+   * make up most trees a thread-pool round trip and a promise per syscall cost more than the syscall), and
+   * renamed into objects/ later in batches. Creating a file is usually a few microseconds, but ext4 can
+   * spend milliseconds per new inode right after many files were deleted (it skips recently freed inodes
+   * by scanning the group bitmap): once one create took that long, creates move to the thread pool, where
+   * they overlap with each other and with the HTTP work.
    * Nothing is fsynced per object; `finish()` syncs the filesystem once, before refs move
    * (ostree: one syncfs per transaction).
    */
@@ -359,7 +383,13 @@ export class LooseStore {
     await this.#locked();
     const tmp = this.#tempPath();
     try {
-      const fd = await openAsync(tmp, 'wx', 0o644);
+      let fd: number;
+      if (this.#slowCreates) fd = await openAsync(tmp, 'wx', 0o644);
+      else {
+        const started = performance.now();
+        fd = openSync(tmp, 'wx', 0o644);
+        if (performance.now() - started > SLOW_CREATE_MS) this.#slowCreates = true;
+      }
       try {
         writeAllSync(fd, data);
         fill?.(fd, tmp);
@@ -461,7 +491,7 @@ export class LooseStore {
     await unlink(this.objectPath(checksum, type)).catch((err: unknown) => {
       if (!isErrno(err, 'ENOENT')) throw err;
     });
-    this.#index?.delete(this.#indexKey(checksum, type));
+    this.#indexSet(type)?.delete(checksum);
   }
 
   /**
