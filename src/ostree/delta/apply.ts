@@ -58,6 +58,11 @@ export type PartFetcher = (index: number, header: delta.PartHeader) => Promise<U
 export interface ApplyOptions {
   /** Returns a part file's bytes; default: inline parts, else a directory next to the superblock. */
   readonly fetchPart?: PartFetcher;
+  /**
+   * Part 0 already being opened (see openPart()) by the caller, e.g. started while the caller still had
+   * other work to do: its decompression overlaps with that work.
+   */
+  readonly firstPartOpened?: Promise<Uint8Array>;
   /** Fetches and stores a fallback object (pulls); without it a missing fallback is an error. */
   readonly fetchFallback?: (object: delta.FallbackObject) => Promise<void>;
   /** Called after each part is applied. */
@@ -97,6 +102,12 @@ export async function applyStaticDelta(store: LooseStore, loaded: LoadedSuperblo
   let partsApplied = 0;
   let partsSkipped = 0;
   let objectsWritten = 0;
+  // Part i+1 is fetched, verified and decompressed (the xz process) while part i is applied: at most
+  // two decompressed parts in memory.
+  const open = (i: number): Promise<Uint8Array> => startOpeningPart(loaded, i, options.fetchPart);
+  let ahead: { index: number; bytes: Promise<Uint8Array> } | undefined =
+    options.firstPartOpened === undefined ? undefined : { index: 0, bytes: options.firstPartOpened };
+  options.firstPartOpened?.catch(() => undefined);
   for (let i = 0; i < sb.parts.length; i++) {
     const header = sb.parts[i]!;
     let have = true;
@@ -111,9 +122,9 @@ export async function applyStaticDelta(store: LooseStore, loaded: LoadedSuperblo
       options.onPart?.(i, header, true);
       continue;
     }
-    const file = inlinePart(sb, i) ?? (options.fetchPart === undefined ? undefined : await options.fetchPart(i, header));
-    if (file === undefined) throw new StaticDeltaNotFound(`Part ${i} of delta ${name} is missing`, { name });
-    objectsWritten += await executePart(store, name, i, header, file);
+    const bytes = ahead?.index === i ? ahead.bytes : open(i);
+    ahead = i + 1 < sb.parts.length ? { index: i + 1, bytes: open(i + 1) } : undefined;
+    objectsWritten += await runPart(store, name, i, header, await bytes);
     partsApplied++;
     options.onPart?.(i, header, false);
   }
@@ -153,8 +164,29 @@ export async function applyStaticDelta(store: LooseStore, loaded: LoadedSuperblo
   return { name, from: sb.from, to: sb.to, partsApplied, partsSkipped, objectsWritten };
 }
 
+/**
+ * Part `index` of a delta fetched (inline, else through `fetchPart`) and opened (openPart()), started now; a
+ * rejection is left for whoever awaits it (never an unhandled one).
+ */
+export function startOpeningPart(loaded: LoadedSuperblock, index: number, fetchPart: PartFetcher | undefined): Promise<Uint8Array> {
+  const sb = loaded.superblock;
+  const header = sb.parts[index]!;
+  const p = (async () => {
+    const file = inlinePart(sb, index) ?? (fetchPart === undefined ? undefined : await fetchPart(index, header));
+    if (file === undefined) throw new StaticDeltaNotFound(`Part ${index} of delta ${loaded.name} is missing`, { name: loaded.name });
+    return openPart(loaded.name, index, header, file);
+  })();
+  p.catch(() => undefined);
+  return p;
+}
+
 /** Verifies a part file against its header, decompresses it and runs its ops. Returns objects written. */
 export async function executePart(store: LooseStore, name: string, index: number, header: delta.PartHeader, file: Uint8Array): Promise<number> {
+  return runPart(store, name, index, header, await openPart(name, index, header, file));
+}
+
+/** A part file checked against its header's checksum, then decompressed: the payload runPart() takes. */
+export async function openPart(name: string, index: number, header: delta.PartHeader, file: Uint8Array): Promise<Uint8Array> {
   const actual = sha256Hex(file);
   if (actual !== header.checksum) {
     throw new StaticDeltaChecksumMismatch(`Part ${index} of delta ${name} is corrupt: checksum expected=${header.checksum} actual=${actual}`, {
@@ -165,7 +197,11 @@ export async function executePart(store: LooseStore, name: string, index: number
     });
   }
   const { compression, body } = delta.splitPartFile(file);
-  const bytes = compression === delta.COMPRESSION_XZ ? await xzDecompress(body) : body;
+  return compression === delta.COMPRESSION_XZ ? xzDecompress(body) : body;
+}
+
+/** Runs the ops of a verified, decompressed part payload. Returns objects written. */
+async function runPart(store: LooseStore, name: string, index: number, header: delta.PartHeader, bytes: Uint8Array): Promise<number> {
   // header.uncompressedSize is the total size of the objects the part produces (ostree's
   // "usize"), not of the payload; the ops are checked object by object instead.
   const part = delta.decodePartPayload(bytes);

@@ -4,7 +4,7 @@ import { decodeCommit, decodeDirTree, decodeSummary, decodeVardict, encodeVardic
 import * as delta from '../../formats/delta/index.js';
 import { KeyFile } from '../../formats/keyfile.js';
 import { vardictGet, type VardictEntries } from '../../formats/gvariant/index.js';
-import { applyStaticDelta, parseSuperblockFile, superblockCommitMeta } from '../delta/apply.js';
+import { applyStaticDelta, parseSuperblockFile, startOpeningPart, superblockCommitMeta } from '../delta/apply.js';
 import { parseDeltaDigests, parseDeltaIndex } from '../delta/manage.js';
 import { sha256Hex, type LooseStore } from '../delta/store.js';
 import { StaticDeltaChecksumMismatch } from '../delta/errors.js';
@@ -142,8 +142,8 @@ export async function pull(store: LooseStore, options: PullOptions): Promise<Pul
   const progress = (phase: PullProgress['phase']): void => {
     options.onProgress?.({ phase, ...counters, bytes: fetcher.stats.bytes });
   };
-  // The object index (a listing of objects/) and the repository lock are ready by the time the first
-  // object is looked up or written: both overlap with fetching the summary and the commit.
+  // The repository lock and the object index (a listing of objects/) are taken while the summary, the
+  // commit and a delta's first part are fetched; both are awaited before the first write.
   const indexing = options.dryRun === true ? Promise.resolve() : store.lockEarly().then(async () => store.loadIndex());
   indexing.catch(() => undefined);
   try {
@@ -230,7 +230,8 @@ export async function pull(store: LooseStore, options: PullOptions): Promise<Pul
     // (objects are stored children first, and interrupted pulls leave a commitpartial marker),
     // so an update scans only the trees that changed. ostree 2022.7 rescans everything.
     const trustLocalTrees = (await store.partialCommits()).length === 0;
-    await indexing;
+    // Lookups before the index is loaded lstat instead; the lock and the index are awaited before the first
+    // write, so that a delta's superblock and first part are fetched and opened meanwhile.
     const results: PulledRef[] = [];
     for (const target of targets) {
       const refKey = target.ref;
@@ -265,25 +266,29 @@ export async function pull(store: LooseStore, options: PullOptions): Promise<Pul
           assertVerified(signatures, { object: `commit ${target.commit}`, remote });
           refBindingCheck(commit, target.ref, remote, target.commit);
           counters.deltaParts += loaded.superblock.parts.length;
-          // Prefetch every part (bounded by the fetcher's connections), apply in order.
+          // Prefetch every part (bounded by the fetcher's connections), apply in order; part 0 is verified
+          // and decompressed while the lock and the index are still being taken.
+          const partCache = (i: number): string => join(cacheDir, `${sha256Hex(new TextEncoder().encode(attempt.name)).slice(0, 16)}-${i}`);
           const downloads = loaded.superblock.parts.map((_, i) => {
-            const dest = join(cacheDir, `${sha256Hex(new TextEncoder().encode(attempt.name)).slice(0, 16)}-${i}`);
-            const p = fetcher.download(delta.deltaRelativePath(attempt.from, target.commit, String(i)), dest).then(() => dest);
+            const p = fetcher.download(delta.deltaRelativePath(attempt.from, target.commit, String(i)), partCache(i)).then(() => partCache(i));
             p.catch(() => undefined);
             return p;
           });
+          const fetchPart = async (i: number): Promise<Uint8Array> => {
+            const bytes = new Uint8Array(await readFile(await downloads[i]!));
+            counters.deltaPartsFetched++;
+            progress('delta');
+            return bytes;
+          };
+          const firstPartOpened = loaded.superblock.parts.length > 0 ? startOpeningPart(loaded, 0, fetchPart) : undefined;
+          await indexing;
           await store.markPartial(target.commit, true);
           await applyStaticDelta(store, loaded, {
-            fetchPart: async (i) => {
-              const dest = await downloads[i]!;
-              const bytes = new Uint8Array(await readFile(dest));
-              counters.deltaPartsFetched++;
-              progress('delta');
-              return bytes;
-            },
+            fetchPart,
+            ...(firstPartOpened !== undefined ? { firstPartOpened } : {}),
             fetchFallback: async (f) => fetchFile(f.checksum),
             onPart: (i) => {
-              void rm(join(cacheDir, `${sha256Hex(new TextEncoder().encode(attempt.name)).slice(0, 16)}-${i}`), { force: true });
+              void rm(partCache(i), { force: true });
             },
           });
           // Parts that were skipped (objects present) leave their prefetch behind; drop it.
@@ -291,6 +296,7 @@ export async function pull(store: LooseStore, options: PullOptions): Promise<Pul
           await store.markPartial(target.commit, false);
           viaDelta = attempt.name;
         } else {
+          await indexing;
           signatures = await pullCommitObjects(target.commit, target.ref, options.depth ?? 0);
         }
       }
@@ -391,6 +397,7 @@ export async function pull(store: LooseStore, options: PullOptions): Promise<Pul
       await pool.drain();
     }
 
+    await indexing;
     await store.finish();
     for (const r of results) {
       if (HEX_REGEXP.test(r.ref) && r.ref === r.commit) continue;
