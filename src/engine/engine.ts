@@ -1311,7 +1311,9 @@ export class Engine implements ContainerEngine {
       if (closed) return false;
       const relay = prepared;
       prepared = undefined;
-      const a = relay ? await relay.connect() : await openConmonAttach(bundle, { stdin: wantIn, halfClose: wantIn && !tty });
+      // A relay booted ahead that could not connect (its process failed) gets one fresh try: before a start
+      // that is still waiting for us, a late connection would lose the first output.
+      const a = (relay ? await relay.connect() : undefined) ?? await openConmonAttach(bundle, { stdin: wantIn, halfClose: wantIn && !tty });
       if (a === undefined) {
         opening = undefined;
         return false;
