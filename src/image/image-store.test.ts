@@ -143,21 +143,26 @@ test('ImageStore.prepareRootfs() mounts overlayfs over unpacked snapshots with w
   const store = await ImageStore.open({ root: await tempDir(t) });
   await store.importOciLayout(built.ociDir, { names: ['wh:latest'] });
   const id = `c${Math.random().toString(16).slice(2, 10)}`;
+  // Unmounted in `finally`: tempDir's clean-up (an earlier t.after hook) would meet a mounted overlay.
   const fs1 = await store.prepareRootfs('wh', id);
-  t.after(() => fs1.remove());
-  assert.deepEqual(await fsp.readdir(path.join(fs1.merged, 'var/www')), ['new.html']);
-  await assert.rejects(fsp.lstat(path.join(fs1.merged, 'bin/false')));
-  assert.equal(await fsp.readlink(path.join(fs1.merged, 'bin/sh')), 'busybox');
-  await fsp.writeFile(path.join(fs1.merged, 'tmp/state'), 'kept');
-  await fs1.release();
-  assert.deepEqual(await fsp.readdir(fs1.merged), []);
-  const fs2 = await store.prepareRootfs('wh', id);
-  assert.equal(await fsp.readFile(path.join(fs2.merged, 'tmp/state'), 'utf8'), 'kept');
-  // the image cannot go while a rootfs uses its snapshots; gc keeps them
-  await store.gc();
-  assert.ok((await fsp.readdir(store.snapshotsDir)).filter((n) => /^[0-9a-f]{64}$/.test(n)).length === 2);
-  await fs2.remove();
-  await assert.rejects(fsp.access(fs2.upper));
+  let fs2: Awaited<ReturnType<typeof store.prepareRootfs>> | undefined;
+  try {
+    assert.deepEqual(await fsp.readdir(path.join(fs1.merged, 'var/www')), ['new.html']);
+    await assert.rejects(fsp.lstat(path.join(fs1.merged, 'bin/false')));
+    assert.equal(await fsp.readlink(path.join(fs1.merged, 'bin/sh')), 'busybox');
+    await fsp.writeFile(path.join(fs1.merged, 'tmp/state'), 'kept');
+    await fs1.release();
+    assert.deepEqual(await fsp.readdir(fs1.merged), []);
+    fs2 = await store.prepareRootfs('wh', id);
+    assert.equal(await fsp.readFile(path.join(fs2.merged, 'tmp/state'), 'utf8'), 'kept');
+    // the image cannot go while a rootfs uses its snapshots; gc keeps them
+    await store.gc();
+    assert.ok((await fsp.readdir(store.snapshotsDir)).filter((n) => /^[0-9a-f]{64}$/.test(n)).length === 2);
+    await fs2.remove();
+    await assert.rejects(fsp.access(fs2.upper));
+  } finally {
+    await (fs2 ?? fs1).remove().catch(() => undefined);
+  }
 });
 
 test('ImageStore.prepareRootfs({ volatile }) mounts an overlay without syncs for --rm, and a re-mount keeps lower.json as it was', async (t) => {
