@@ -594,10 +594,11 @@ export class Engine implements ContainerEngine {
     await mkdir(this.runDir(id), { recursive: true });
     const pending = await spawnMonitor(dir);
     let bundle: string;
+    let seccomp: string | undefined;
     try {
       const rootfs = await this.images.mountRootfs(id, rec.imageId, dir, { volatile: rec.hostConfig.autoRemove === true });
       await this.ensureNetwork(rec);
-      bundle = (await this.#buildBundle(rec, rootfs)).bundle;
+      ({ bundle, seccomp } = await this.#buildBundle(rec, rootfs, rt));
     } catch (err) {
       pending.abort();
       throw err;
@@ -632,6 +633,7 @@ export class Engine implements ContainerEngine {
       if (log) result.error += ` (monitor log: ${log})`;
       throw new StartFailed(`failed to create task for container ${id.slice(0, 12)}: ${result.error}`, { id });
     }
+    void rememberSeccomp(seccomp, rt, id).catch(() => undefined); // while it runs, its state has the program
     return true;
   }
 
