@@ -162,7 +162,7 @@ async function wait(engine: ContainerEngine, ctx: RouteContext): Promise<void> {
     // monitor then finds it gone). A failure is retried once after a grace period.
     engine.wait(info.id, 'next-exit', controller.signal).then(
       // background: the answer goes out once the container is gone from lists (its unmount and the
-      // runtime's delete follow), as dockerd answers before its own cleanup of the layer is done.
+      // runtime's delete follow): `docker run --rm` returns without waiting for them.
       () => attachedOutputDone(info.id).then(() => engine.remove(info.id, { force: true, volumes: true, background: true })).catch(() => {
         setTimeout(() => void engine.remove(info.id, { force: true, volumes: true }).catch(() => undefined), AUTO_REMOVE_GRACE_MS).unref();
       }),
