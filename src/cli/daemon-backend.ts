@@ -371,7 +371,8 @@ export async function openBackendWith(config: DaemonConfig, logger: Logger): Pro
       if (swept.length > 0) logger.info('Removed half-created containers left by a crash', { containers: swept });
       return engine.restore();
     },
-    close: () => Promise.resolve(),
+    // Removals answered before their teardown ended (--rm through the API) finish before berthd exits.
+    close: () => engine.settle(),
   };
 }
 

@@ -604,3 +604,66 @@ test('concurrent attach sessions keep their own output, in order (one shared rel
     assert.equal(r.err, [1, 2, 3, 4, 5, 6, 7, 8].map((n) => `e${i}-${n}\n`).join(''));
   }
 });
+
+test('a background removal is out of sight at once and torn down after (settle); one cut short is finished by restore()', async (t) => {
+  if (!(await gate(t))) return;
+  const te = await testEngine(t);
+  const { engine, root } = te;
+  const runRoot = join(root, '..', 'run');
+  const mounted = async (id: string) => (await readFile('/proc/mounts', 'utf8')).includes(id);
+  const rt = await resolveRuntime('crun', join(runRoot, 'runtime'));
+  const a = await runIt(engine, { name: 'bg-a', cmd: ['true'] });
+  assert.equal(a.code, 0);
+  assert.ok(await mounted(a.id));
+  await engine.remove(a.id, { background: true });
+  // Gone at once: inspect, list and the name; what follows (unmount, runtime delete, files) may still run.
+  await assert.rejects(engine.inspect(a.id), /No such container/);
+  assert.deepEqual((await engine.list({ all: true })).map((c) => c.id), []);
+  const again = await engine.create({ image: TEST_IMAGE, name: 'bg-a', cmd: ['true'] });
+  await engine.settle();
+  assert.equal(await mounted(a.id), false);
+  assert.equal(await runtimeState(rt, a.id), undefined);
+  await assert.rejects(stat(join(root, 'removed', a.id)));
+  await assert.rejects(stat(join(runRoot, 'containers', a.id)));
+  await engine.remove(again.id);
+
+  // A process that died after moving the directory away: a fresh engine's restore() finishes the removal.
+  const b = await runIt(engine, { cmd: ['true'] });
+  await mkdir(join(root, 'removed'), { recursive: true });
+  await exec(['mv', join(root, 'containers', b.id), join(root, 'removed', b.id)]);
+  assert.ok(await mounted(b.id));
+  const fresh = new Engine(te.images, { root, runRoot, bridge: te.bridge, subnet: te.subnet });
+  await fresh.restore();
+  assert.equal(await mounted(b.id), false);
+  await assert.rejects(stat(join(root, 'removed', b.id)));
+  await assert.rejects(stat(join(runRoot, 'containers', b.id)));
+});
+
+test('crun gets the seccomp program it compiled for the same section before (run.oci.seccomp_bpf_data), byte for byte', async (t) => {
+  if (!(await gate(t))) return;
+  const te = await testEngine(t, { defaultRuntime: 'crun' });
+  const { engine, root } = te;
+  const rt = await resolveRuntime('crun', join(root, '..', 'run', 'runtime'));
+  // SYS_PTRACE changes the default profile's rules: a section no earlier test in this process used.
+  const host = { capAdd: ['SYS_PTRACE'], capDrop: ['NET_RAW'] };
+  const first = await engine.create({ image: TEST_IMAGE, cmd: ['sleep', '30'], host });
+  await engine.start(first.id);
+  const config = async (id: string) => JSON.parse(await readFile(join(root, 'containers', id, 'bundle', 'config.json'), 'utf8')) as { annotations?: Record<string, string>; linux: { seccomp?: unknown } };
+  assert.equal((await config(first.id)).annotations?.['run.oci.seccomp_bpf_data'], undefined);
+  const compiled = await readFile(join(rt.stateRoot, first.id, 'seccomp.bpf'));
+  assert.ok(compiled.length > 0 && compiled.length % 8 === 0);
+  // The cache is filled after the create, off the start's path: the next start finds it soon after.
+  let second!: { id: string; code: number; out: string; err: string };
+  for (let i = 0; i < 20; i++) {
+    second = await runIt(engine, { cmd: ['sh', '-c', 'grep Seccomp: /proc/self/status; unshare -U true 2>/dev/null && echo unshare=ok || echo unshare=denied'], host });
+    if ((await config(second.id)).annotations?.['run.oci.seccomp_bpf_data'] !== undefined) break;
+    await sleep(50);
+  }
+  const cfg = await config(second.id);
+  assert.deepEqual(cfg.linux.seccomp, (await config(first.id)).linux.seccomp);
+  assert.deepEqual(Buffer.from(cfg.annotations?.['run.oci.seccomp_bpf_data'] ?? '', 'base64'), compiled);
+  assert.equal(second.code, 0, second.err);
+  assert.match(second.out, /^Seccomp:\s+2$/m);
+  assert.match(second.out, /^unshare=denied$/m);
+  await engine.remove(first.id, { force: true });
+});

@@ -14,7 +14,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import * as net from 'node:net';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,7 +28,7 @@ import {
   selinuxEnabled, setupEndpoint, STOP_REQUESTED, teardownEndpoint, ZERO_TIME, openTerminal, resizeTerminal, type MonitorConfig, type MonitorState,
   type OciMount, type RuntimeCommand, type SeccompProfileFile, type SpecInput,
   CONMON_PID_FILE, prepareConmonAttach, EXIT_CLAIM, EXIT_DONE, findConmon, jsonLogDecoder, K8sLogDecoder, openConmonAttach, readExitFile, readLogFile, recordConmonExit,
-  directArgv, oomFilePath, spawnConmon, exitScript, writeExitTemplates, spawnPortProxy, formatNanoTime, readReportLine, type ConmonAttach, type ConmonExitConfig, type MonitorKind, type ProxySpec,
+  directArgv, exitFilePath, oomFilePath, rememberSeccomp, seccompKey, useCachedSeccomp, spawnConmon, exitScript, writeExitTemplates, spawnPortProxy, formatNanoTime, readReportLine, type ConmonAttach, type ConmonExitConfig, type MonitorKind, type ProxySpec,
 } from '../runtime/index.js';
 import type { ContainerEngine } from './engine-api.js';
 import {
@@ -225,14 +225,23 @@ export class Engine implements ContainerEngine {
     if (cfg !== null) {
       const recorded = await recordConmonExit(cfg).catch(() => undefined);
       if (recorded) return recorded;
+      // Claimed by its exit command. Without a restart policy the state it writes is fully known already
+      // (what the shell exit command and recordConmonExit write: exited, the exit file's code and time, the
+      // OOM and stop markers): derived at once instead of waiting for its `date` and `mv` (~10 ms a run).
+      if (cfg.restartPolicy.name === 'no') return this.#derivedExit(dir, s, exit);
       for (let i = 0; i < 200; i++) {
         const cur = await this.#readStateFile(id);
         if (cur.status !== 'running' || cur.startedAt !== s.startedAt) return cur;
         await sleep(5);
       }
     }
-    const oomKilled = await stat(oomFilePath(`${dir}/bundle`)).then(() => true, () => false);
-    return { ...s, status: 'exited', pid: 0, exitCode: exit.code, finishedAt: formatNanoTime(exit.finishedNs), oomKilled };
+    return this.#derivedExit(dir, s, exit);
+  }
+
+  /** The exited state a recorded exit (exit file `exit`) gives a conmon container whose running state is `s`. */
+  async #derivedExit(dir: string, s: MonitorState, exit: { code: number; finishedNs: bigint }): Promise<MonitorState> {
+    const [oomKilled, stopRequested] = await Promise.all([oomFilePath(`${dir}/bundle`), `${dir}/${STOP_REQUESTED}`].map((p) => stat(p).then(() => true, () => false)));
+    return { ...s, status: 'exited', pid: 0, exitCode: exit.code, finishedAt: formatNanoTime(exit.finishedNs), oomKilled: oomKilled!, manuallyStopped: s.manuallyStopped || stopRequested! };
   }
 
   async #readStateFile(id: string): Promise<MonitorState> {
@@ -397,12 +406,22 @@ export class Engine implements ContainerEngine {
         engine: { root: this.root, runRoot: this.runRoot, bridge: this.bridge, subnet: this.subnet },
         monitor: await this.monitorKind(),
       };
-      await this.images.mountRootfs(id, image.id, dir, { volatile: record.hostConfig.autoRemove === true });
+      // The rootfs mount (a process) and the record's durable write (two fsyncs) side by side. The record
+      // still makes the container exist: one left without its mount (a crash in between) is mounted again
+      // by start(), which mounts whatever is not mounted yet. state.json and the log file come first, so
+      // a record never exists without them.
       // The run dir exists from now on (not only from the start): wait() watches it for conmon's exit file.
-      await mkdir(this.runDir(id), { recursive: true });
-      await writeFileAtomic(`${dir}/record.json`, JSON.stringify(record, null, 1));
-      await this.#writeState(id, emptyState());
-      await writeFile(logFileOf(dir, id, record.monitor), '');
+      await Promise.all([
+        mkdir(this.runDir(id), { recursive: true }),
+        this.#writeState(id, emptyState()),
+        writeFile(logFileOf(dir, id, record.monitor), ''),
+      ]);
+      const [mounted, written] = await Promise.allSettled([
+        this.images.mountRootfs(id, image.id, dir, { volatile: record.hostConfig.autoRemove === true }),
+        writeFileAtomic(`${dir}/record.json`, JSON.stringify(record, null, 1)),
+      ]);
+      if (mounted.status === 'rejected') throw mounted.reason;
+      if (written.status === 'rejected') throw written.reason;
       if (await selinuxEnabled()) this.#note('SELinux is enabled but berth does not label containers yet');
       this.#event('create', id, { name, image: options.image, ...labels });
       return { id, warnings };
@@ -465,7 +484,12 @@ export class Engine implements ContainerEngine {
     return mounts;
   }
 
-  async #buildBundle(rec: ContainerRecord, rootfs: string): Promise<string> {
+  /**
+   * Writes the bundle's config.json. With the runtime `rt` given, a seccomp program it compiled before for
+   * the same section goes in too (runtime/seccomp-bpf-cache.ts); `seccomp` is the key to remember the one
+   * it compiles now under (after the create), or undefined when there is none to remember.
+   */
+  async #buildBundle(rec: ContainerRecord, rootfs: string, rt?: RuntimeCommand): Promise<{ bundle: string; seccomp: string | undefined }> {
     const dir = this.containerDir(rec.id);
     const host = rec.hostConfig;
     const sec = host.securityOpt ?? [];
@@ -540,10 +564,12 @@ export class Engine implements ContainerEngine {
       kernel: await kernelRelease(),
       annotations: { 'org.opencontainers.image.ref.name': rec.imageRef },
     });
+    const key = rt === undefined ? undefined : seccompKey(rt, spec);
+    const cached = useCachedSeccomp(key, spec);
     const bundle = `${dir}/bundle`;
     await mkdir(bundle, { recursive: true });
     await writeFileAtomic(`${bundle}/config.json`, JSON.stringify(spec), { durable: false });
-    return bundle;
+    return { bundle, seccomp: cached ? undefined : key };
   }
 
   async start(ref: string): Promise<boolean> {
@@ -568,10 +594,11 @@ export class Engine implements ContainerEngine {
     await mkdir(this.runDir(id), { recursive: true });
     const pending = await spawnMonitor(dir);
     let bundle: string;
+    let seccomp: string | undefined;
     try {
       const rootfs = await this.images.mountRootfs(id, rec.imageId, dir, { volatile: rec.hostConfig.autoRemove === true });
       await this.ensureNetwork(rec);
-      bundle = await this.#buildBundle(rec, rootfs);
+      ({ bundle, seccomp } = await this.#buildBundle(rec, rootfs, rt));
     } catch (err) {
       pending.abort();
       throw err;
@@ -606,6 +633,7 @@ export class Engine implements ContainerEngine {
       if (log) result.error += ` (monitor log: ${log})`;
       throw new StartFailed(`failed to create task for container ${id.slice(0, 12)}: ${result.error}`, { id });
     }
+    void rememberSeccomp(seccomp, rt, id).catch(() => undefined); // while it runs, its state has the program
     return true;
   }
 
@@ -628,7 +656,7 @@ export class Engine implements ContainerEngine {
     if (conmon === undefined) throw new StartFailed(`failed to create task for container ${id.slice(0, 12)}: conmon is not installed (Debian package "conmon")`, { id });
     const rootfs = await this.images.mountRootfs(id, rec.imageId, dir, { volatile: rec.hostConfig.autoRemove === true });
     await this.ensureNetwork(rec);
-    const bundle = await this.#buildBundle(rec, rootfs);
+    const { bundle, seccomp } = await this.#buildBundle(rec, rootfs, rt);
     await mkdir(runDir, { recursive: true });
     await Promise.all([...[id, EXIT_CLAIM, EXIT_DONE, 'pid', CONMON_PID_FILE].map((f) => `${runDir}/${f}`), oomFilePath(bundle)].map((f) => rm(f, { force: true })));
     const prev = await this.#readStateFile(id);
@@ -676,6 +704,7 @@ export class Engine implements ContainerEngine {
       await log.close();
     }
     if ('error' in created) return fail(created.error, proxyPid);
+    void rememberSeccomp(seccomp, rt, id).catch(() => undefined); // off the start's path
     // Attach sessions waiting for this start connect now: the process has not run yet, so none of its output
     // is lost (bounded: a session that cannot connect does not hold the start).
     const waiters = [...(this.#attachWaiters.get(id) ?? [])];
@@ -767,13 +796,16 @@ export class Engine implements ContainerEngine {
    * has deleted the runtime's container (a new run must not race that); otherwise a recorded exit is enough
    * (removal deletes the runtime's container itself).
    */
-  async #waitMonitorGone(id: string, timeoutMs: number, forStart = false): Promise<void> {
+  async #waitMonitorGone(id: string, timeoutMs: number, forStart = false, exitEnough = false): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (let i = 0; i < 10000 && Date.now() < deadline; i++) {
       const raw = JSON.parse(await readFile(`${this.containerDir(id)}/state.json`, 'utf8').catch(() => '{}')) as Partial<MonitorState>;
       if (!raw.monitorPid || !isAlive(raw.monitorPid)) return;
       if (raw.monitor === 'conmon') {
         if (!forStart && raw.status !== 'running' && raw.status !== 'restarting') return;
+        // `exitEnough` (no restart policy: nothing starts it again): conmon's exit file (removed before every
+        // start) is enough, its exit command's state write is not waited for.
+        if (exitEnough && !forStart && (await stat(exitFilePath(this.runDir(id), id)).then(() => true, () => false))) return;
         if (forStart && (await stat(`${this.runDir(id)}/${EXIT_DONE}`).then(() => true, () => false))) return;
       }
       await sleep(10);
@@ -794,12 +826,20 @@ export class Engine implements ContainerEngine {
       await runtimeKill(await this.#runtime(rec.runtime), id, 'SIGKILL').catch(() => undefined);
       await this.#waitNotRunning(id, 30_000);
     }
-    await this.#waitMonitorGone(id, 10_000);
-    await this.removeStopped(rec, options.volumes ?? false);
+    await this.#waitMonitorGone(id, 10_000, false, (rec.hostConfig.restartPolicy?.name ?? 'no') === 'no');
+    await this.removeStopped(rec, options.volumes ?? false, options.background ?? false);
   }
 
-  /** Tear down a stopped container (also used by the monitor for --rm). */
-  async removeStopped(rec: ContainerRecord, volumes: boolean): Promise<void> {
+  /**
+   * Tear down a stopped container (also used by the monitor for --rm). The container first goes out of
+   * sight in one rename of its directory to `removed/` (list, inspect and wait see no record from then on;
+   * the name is released right after), then the runtime's container, the network, the rootfs and the files
+   * go. With `background` that second part runs after this returns (the API's `wait?condition=removed` of
+   * a --rm container answers without waiting for an unmount and a `crun delete`); the engine remembers it
+   * (settle()), and a process that dies meanwhile leaves the directory in `removed/`, where the next
+   * restore() finishes the job from the record it holds.
+   */
+  async removeStopped(rec: ContainerRecord, volumes: boolean, background = false): Promise<void> {
     const id = rec.id;
     const dir = this.containerDir(id);
     // Claim the removal: only one process tears a container down.
@@ -809,9 +849,36 @@ export class Engine implements ContainerEngine {
       if (isErrno(err, 'EEXIST') || isErrno(err, 'ENOENT')) return;
       throw err;
     }
-    // A foreground `run` deletes its runtime container when it ends; only an unclean end leaves one behind.
     const raw = JSON.parse(await readFile(`${dir}/state.json`, 'utf8').catch(() => '{}')) as Partial<MonitorState>;
+    const gone = `${this.root}/removed/${id}`;
+    await mkdir(`${this.root}/removed`, { recursive: true });
+    await rename(dir, gone);
+    await this.#releaseName(rec.name, id);
+    this.#event('destroy', id, { name: rec.name, image: rec.imageRef });
+    const teardown = this.#teardown(rec, raw, gone, volumes);
+    if (!background) return teardown;
+    this.#teardowns.add(teardown);
+    const forget = (err?: unknown) => {
+      this.#teardowns.delete(teardown);
+      if (err !== undefined) this.#note(`Removing container ${id.slice(0, 12)}: ${err instanceof Error ? err.message : String(err)} (finished at the next start)`);
+    };
+    teardown.then(() => forget(), forget);
+  }
+
+  /** Background teardowns in progress (removeStopped with `background`). */
+  readonly #teardowns = new Set<Promise<void>>();
+
+  /** Waits for the background teardowns in progress (bounded by `timeoutMs`). */
+  async settle(timeoutMs = 30_000): Promise<void> {
+    if (this.#teardowns.size === 0) return;
+    await Promise.race([Promise.allSettled([...this.#teardowns]), sleep(timeoutMs, undefined, { ref: false })]);
+  }
+
+  /** The part of a removal after the container is out of sight; `dir` is where its directory is now. */
+  async #teardown(rec: ContainerRecord, raw: Partial<MonitorState>, dir: string, volumes: boolean): Promise<void> {
+    const id = rec.id;
     if (raw.proxyPid) killQuietly(raw.proxyPid);
+    // A foreground `run` deletes its runtime container when it ends; only an unclean end leaves one behind.
     // Under conmon the exit command deletes the runtime's container, possibly not yet: delete it here too.
     const clean = (raw.status === 'exited' || raw.status === 'created') && !raw.monitorPid && raw.monitor !== 'conmon';
     const rt = clean ? undefined : await this.#runtime(rec.runtime).catch(() => undefined);
@@ -829,7 +896,6 @@ export class Engine implements ContainerEngine {
     if (volumes) {
       for (const m of rec.mounts) if (m.type === 'volume' && m.name && /^[0-9a-f]{64}$/.test(m.name)) await rm(`${this.root}/volumes/${m.name}`, { recursive: true, force: true });
     }
-    await this.#releaseName(rec.name, id);
     // conmon and its exit command may still write there for a moment after the recorded exit (exit file,
     // markers): retried on ENOTEMPTY; whatever they try after the removal fails on the missing directory.
     // Node waits retryDelay × attempt: from 5 ms on (the first retry used to cost 25 ms), ~5 s in all as before.
@@ -837,7 +903,33 @@ export class Engine implements ContainerEngine {
     await rm(this.runDir(id), again);
     await rm(this.attachSocket(id), { force: true });
     await rm(dir, again);
-    this.#event('destroy', id, { name: rec.name, image: rec.imageRef });
+  }
+
+  /**
+   * Finishes removals a process did not finish (it died during a teardown): every directory in `removed/`
+   * holds the container's record. Called by restore().
+   */
+  async finishRemovals(): Promise<string[]> {
+    const done: string[] = [];
+    for (const id of await readdir(`${this.root}/removed`).catch(() => [] as string[])) {
+      if (!/^[0-9a-f]{64}$/.test(id)) continue;
+      const dir = `${this.root}/removed/${id}`;
+      const rec = JSON.parse(await readFile(`${dir}/record.json`, 'utf8').catch(() => 'null')) as ContainerRecord | null;
+      const raw = JSON.parse(await readFile(`${dir}/state.json`, 'utf8').catch(() => '{}')) as Partial<MonitorState>;
+      try {
+        if (rec === null) {
+          await this.images.removeRootfs(id, dir);
+          await rm(this.runDir(id), { recursive: true, force: true });
+          await rm(dir, { recursive: true, force: true });
+        } else {
+          await this.#teardown(rec, raw, dir, false);
+        }
+        done.push(id);
+      } catch (err) {
+        this.#note(`Removing container ${id.slice(0, 12)}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return done;
   }
 
   async prune(filters: Readonly<Record<string, readonly string[]>> = {}): Promise<PruneResult> {
@@ -1015,7 +1107,8 @@ export class Engine implements ContainerEngine {
   /** Wakes a loop when a container's state may have changed (see dir-watch.ts). */
   #stateWatch(id: string): DirWatch {
     return new DirWatch([
-      { dir: this.containerDir(id), names: (n) => n === 'state.json' || n === 'record.json' },
+      // The directory's own name: its move to removed/ (removeStopped) takes record.json along.
+      { dir: this.containerDir(id), names: (n) => n === 'state.json' || n === 'record.json' || n === id },
       { dir: this.runDir(id), names: (n) => n === id },
     ]);
   }
@@ -1641,6 +1734,7 @@ export class Engine implements ContainerEngine {
   // ---- restore -----------------------------------------------------------------------------------
 
   async restore(): Promise<string[]> {
+    await this.finishRemovals();
     const started: string[] = [];
     for (const id of await this.#ids()) {
       let rec: ContainerRecord;

@@ -332,6 +332,11 @@ export interface StopOptions {
 export interface RemoveOptions {
   readonly force?: boolean;
   readonly volumes?: boolean;
+  /**
+   * Return once the container is out of sight (no record, name free, `destroy` event): the rest of the
+   * teardown (runtime container, network, rootfs, files) goes on after the call returns. See removeStopped.
+   */
+  readonly background?: boolean;
 }
 
 export interface EngineOptions {

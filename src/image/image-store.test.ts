@@ -195,6 +195,21 @@ test('ImageStore.prepareRootfs({ volatile }) mounts an overlay without syncs for
     const keep = await store.prepareRootfs('v:1', `keep${Math.random().toString(16).slice(2, 10)}`);
     handles.push(keep);
     assert.ok(!(await overlayOptions(keep.merged)).includes('volatile'));
+    // A volatile rootfs writes lower.json without fsync: a power loss may leave it torn. With the image gone
+    // (only lower.json keeps its snapshots), gc then keeps every snapshot instead of failing or guessing.
+    await store.remove('v:1', { force: true });
+    await keep.remove();
+    handles.pop();
+    await again.release(); // unmounted, its directory (and lower.json) kept
+    const snaps = async () => (await fsp.readdir(store.snapshotsDir)).filter((n) => /^[0-9a-f]{64}$/.test(n)).sort();
+    const used = await snaps();
+    assert.ok(used.length > 0);
+    await fsp.writeFile(lower, '');
+    await store.gc();
+    assert.deepEqual(await snaps(), used);
+    await fsp.writeFile(lower, '[]');
+    await store.gc();
+    assert.deepEqual(await snaps(), []);
   } finally {
     for (const h of handles.reverse()) await h.remove();
   }

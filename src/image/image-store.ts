@@ -353,6 +353,7 @@ export class ImageStore {
       const index = await this.#read();
       const keepBlobs = new Set<string>();
       const keepSnaps = new Set<string>();
+      let keepAllSnaps = false;
       for (const img of Object.values(index.images)) {
         keepBlobs.add(img.config.digest);
         if (img.manifest) keepBlobs.add(img.manifest.digest);
@@ -362,7 +363,11 @@ export class ImageStore {
       }
       for (const cid of await fsp.readdir(path.join(this.dir, 'rootfs')).catch(() => [] as string[])) {
         const lower = await fsp.readFile(path.join(this.dir, 'rootfs', cid, 'lower.json'), 'utf8').catch(() => '[]');
-        for (const c of JSON.parse(lower) as string[]) keepSnaps.add(c);
+        try {
+          for (const c of JSON.parse(lower) as string[]) keepSnaps.add(c);
+        } catch {
+          keepAllSnaps = true; // torn by a power loss (a volatile rootfs writes it unsynced): which it uses is unknown
+        }
       }
       let freed = 0;
       for (const b of await this.content.list()) {
@@ -372,7 +377,7 @@ export class ImageStore {
         }
       }
       for (const s of await fsp.readdir(this.snapshotsDir)) {
-        if (/^[0-9a-f]{64}$/.test(s) && !keepSnaps.has(s)) await rmTree(path.join(this.snapshotsDir, s));
+        if (/^[0-9a-f]{64}$/.test(s) && !keepAllSnaps && !keepSnaps.has(s)) await rmTree(path.join(this.snapshotsDir, s));
         // what a process killed while unpacking left: ".tmp-<chain12>-<pid>-<rand>"
         const m = /^\.tmp-[0-9a-f]{12}-(\d+)-/.exec(s);
         if (m && !pidAlive(Number(m[1]))) await rmTree(path.join(this.snapshotsDir, s));
@@ -564,10 +569,12 @@ export class ImageStore {
     const chains = chainIds(img.layers.map((l) => l.diffId)).map(digestHex);
     await fsp.mkdir(upper, { recursive: true });
     await fsp.mkdir(work, { recursive: true });
-    // Which snapshots the rootfs uses (gc keeps them); a restart finds it written already.
+    // Which snapshots the rootfs uses (gc keeps them); a restart finds it written already. Not synced for a
+    // volatile rootfs (an --rm container's, two fsyncs less per run): after a power loss gc keeps every
+    // snapshot while such a file is torn, and the snapshots of images still named are kept regardless.
     const lowerJson = JSON.stringify(chains);
     const lowerPath = path.join(base, 'lower.json');
-    if ((await fsp.readFile(lowerPath, 'utf8').catch(() => undefined)) !== lowerJson) await writeFileAtomic(lowerPath, lowerJson);
+    if ((await fsp.readFile(lowerPath, 'utf8').catch(() => undefined)) !== lowerJson) await writeFileAtomic(lowerPath, lowerJson, { durable: options.volatile !== true });
     if (await isMountpoint(merged)) return handle;
     let lowers = chains.slice().reverse().map((c) => `${c}/fs`);
     if (lowers.length === 0) {

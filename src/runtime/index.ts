@@ -13,3 +13,4 @@ export * from './console.js';
 export * from './conmon.js';
 export * from './conmon-exit.js';
 export * from './report-line.js';
+export * from './seccomp-bpf-cache.js';

@@ -161,7 +161,9 @@ async function wait(engine: ContainerEngine, ctx: RouteContext): Promise<void> {
     // after a pause and after loading the engine; the daemon has it loaded: remove it right away (the
     // monitor then finds it gone). A failure is retried once after a grace period.
     engine.wait(info.id, 'next-exit', controller.signal).then(
-      () => attachedOutputDone(info.id).then(() => engine.remove(info.id, { force: true, volumes: true })).catch(() => {
+      // background: the answer goes out once the container is gone from lists (its unmount and the
+      // runtime's delete follow): `docker run --rm` returns without waiting for them.
+      () => attachedOutputDone(info.id).then(() => engine.remove(info.id, { force: true, volumes: true, background: true })).catch(() => {
         setTimeout(() => void engine.remove(info.id, { force: true, volumes: true }).catch(() => undefined), AUTO_REMOVE_GRACE_MS).unref();
       }),
       () => undefined,
