@@ -180,13 +180,8 @@ export function startOpeningPart(loaded: LoadedSuperblock, index: number, fetchP
   return p;
 }
 
-/** Verifies a part file against its header, decompresses it and runs its ops. Returns objects written. */
-export async function executePart(store: LooseStore, name: string, index: number, header: delta.PartHeader, file: Uint8Array): Promise<number> {
-  return runPart(store, name, index, header, await openPart(name, index, header, file));
-}
-
 /** A part file checked against its header's checksum, then decompressed: the payload runPart() takes. */
-export async function openPart(name: string, index: number, header: delta.PartHeader, file: Uint8Array): Promise<Uint8Array> {
+async function openPart(name: string, index: number, header: delta.PartHeader, file: Uint8Array): Promise<Uint8Array> {
   const actual = sha256Hex(file);
   if (actual !== header.checksum) {
     throw new StaticDeltaChecksumMismatch(`Part ${index} of delta ${name} is corrupt: checksum expected=${header.checksum} actual=${actual}`, {

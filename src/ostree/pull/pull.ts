@@ -268,7 +268,8 @@ export async function pull(store: LooseStore, options: PullOptions): Promise<Pul
           counters.deltaParts += loaded.superblock.parts.length;
           // Prefetch every part (bounded by the fetcher's connections), apply in order; part 0 is verified
           // and decompressed while the lock and the index are still being taken.
-          const partCache = (i: number): string => join(cacheDir, `${sha256Hex(new TextEncoder().encode(attempt.name)).slice(0, 16)}-${i}`);
+          const cachePrefix = sha256Hex(new TextEncoder().encode(attempt.name)).slice(0, 16);
+          const partCache = (i: number): string => join(cacheDir, `${cachePrefix}-${i}`);
           const downloads = loaded.superblock.parts.map((_, i) => {
             const p = fetcher.download(delta.deltaRelativePath(attempt.from, target.commit, String(i)), partCache(i)).then(() => partCache(i));
             p.catch(() => undefined);
